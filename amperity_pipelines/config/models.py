@@ -1,0 +1,424 @@
+"""Pydantic models of a tenant's configuration (YAML + SQL under tenants/<name>/).
+
+The models only describe and validate single objects; cross-references between objects (a
+courier naming a feed, an orchestration naming a query) are checked in `loader.py`, which also
+maps every error back to a file and line.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from amperity_pipelines.config.tags import is_known_tag
+
+_DECIMAL = re.compile(r"^Decimal(?:\(\s*38\s*,\s*(\d{1,2})\s*\))?$")
+SIMPLE_TYPES = ("Boolean", "Date", "Datetime", "Float", "Integer", "String")
+IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _check_identifier(value: str) -> str:
+    if not IDENTIFIER.match(value):
+        raise ValueError(
+            f"{value!r} is not a valid name: use letters, digits and underscores, starting with a letter"
+        )
+    return value
+
+
+Name = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class FieldSpec(StrictModel):
+    """One column of a feed."""
+
+    name: Name
+    type: str = "String"
+    format: str | None = None
+    """Joda-Time pattern for Date and Datetime fields (e.g. yyyy-MM-dd HH:mm:ss)."""
+    source_column: str | None = None
+    """Column name in the incoming file when it differs from `name`."""
+    tags: list[str] = Field(default_factory=list)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _check_identifier(value)
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, value: str) -> str:
+        if value in SIMPLE_TYPES or _DECIMAL.match(value):
+            if (match := _DECIMAL.match(value)) and match.group(1) and int(match.group(1)) > 37:
+                raise ValueError("Decimal scale must be between 0 and 37")
+            return value
+        raise ValueError(
+            f"unknown field type {value!r}: expected one of {', '.join(SIMPLE_TYPES)} or Decimal(38,s)"
+        )
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags_as_list(cls, value):
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("tags")
+    @classmethod
+    def _known_tags(cls, value: list[str]) -> list[str]:
+        for tag in value:
+            if not is_known_tag(tag):
+                raise ValueError(
+                    f"unknown semantic tag {tag!r}: expected a profile tag (given-name, email, ...), "
+                    "pk, ck, fk-<namespace>, sk-<tag>, bk-<label>, txn-item/<name> or a tag group prefix"
+                )
+        return value
+
+    @property
+    def decimal_scale(self) -> int | None:
+        match = _DECIMAL.match(self.type)
+        if not match:
+            return None
+        return int(match.group(1)) if match.group(1) else 2
+
+    @property
+    def file_column(self) -> str:
+        return self.source_column or self.name
+
+
+def _parse_threshold(value):
+    if isinstance(value, str) and value.strip().endswith("%"):
+        return float(value.strip()[:-1]) / 100.0
+    return value
+
+
+class FeedSpec(StrictModel):
+    """How one kind of file lands in the domain table `Source:Feed`."""
+
+    name: Name
+    description: str = ""
+    fields: list[FieldSpec] = Field(min_length=1)
+    primary_key: list[str] = Field(default_factory=list)
+    """Columns of the primary key; defaults to the columns tagged `pk`."""
+    last_updated: str | None = None
+    """Column that decides which row wins when a primary key repeats."""
+    error_threshold: float = 0.01
+    """Largest share of bad rows a load accepts (0.01 = 1%); bad rows below it are quarantined."""
+    stitch: bool = False
+    """Make available to Stitch."""
+    ingest_query: str | None = None
+    """Path (relative to the tenant folder) of a Spark SQL file run over the raw file as `raw`."""
+    datetime_format: str | None = None
+    """Feed-wide Joda pattern for Date/Datetime fields that have no `format` of their own."""
+
+    _threshold = field_validator("error_threshold", mode="before")(_parse_threshold)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _check_identifier(value)
+
+    @field_validator("error_threshold")
+    @classmethod
+    def _threshold_range(cls, value: float) -> float:
+        if not 0.0 <= value <= 1.0:
+            raise ValueError("error_threshold must be between 0 and 1 (or 0% and 100%)")
+        return value
+
+    @model_validator(mode="after")
+    def _keys(self) -> FeedSpec:
+        names = [f.name for f in self.fields]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate field names: {', '.join(duplicates)}")
+        if not self.primary_key:
+            tagged = [f.name for f in self.fields if "pk" in f.tags]
+            object.__setattr__(self, "primary_key", tagged)
+        for key in self.primary_key:
+            if key not in names:
+                raise ValueError(f"primary_key names {key!r}, which is not a field of the feed")
+        if self.last_updated and self.last_updated not in names:
+            raise ValueError(f"last_updated names {self.last_updated!r}, which is not a field of the feed")
+        if self.last_updated:
+            kind = self.field(self.last_updated).type
+            if kind not in ("Datetime", "Integer"):
+                raise ValueError(
+                    f"last_updated field {self.last_updated!r} is {kind}: expected Datetime or Integer (epoch)"
+                )
+        return self
+
+    def field(self, name: str) -> FieldSpec:
+        for spec in self.fields:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+
+FileFormat = Literal["csv", "tsv", "psv", "json", "ndjson", "parquet"]
+Compression = Literal["auto", "none", "gzip", "zip"]
+LoadOperation = Literal["load", "truncate-load"]
+
+
+class FileSpec(StrictModel):
+    """One entry of a courier's fileset: a dated file pattern landing into one feed."""
+
+    pattern: str
+    """Amperity file pattern: Joda date tokens, literals in single quotes, * up to the next /."""
+    feed: str
+    format: FileFormat | None = None
+    compression: Compression = "auto"
+    header_rows: int = Field(default=1, ge=0, le=1)
+    separator: str | None = None
+    quote: str = '"'
+    operation: LoadOperation = "load"
+    optional: bool = False
+
+    @model_validator(mode="after")
+    def _format(self) -> FileSpec:
+        if self.format is None:
+            lowered = self.pattern.lower().rstrip("'")
+            for suffix in (".gz", ".zip"):
+                lowered = lowered.removesuffix(suffix)
+            guessed = next(
+                (kind for kind in ("ndjson", "jsonl", "json", "parquet", "tsv", "psv", "csv") if lowered.endswith("." + kind)),
+                None,
+            )
+            if guessed is None:
+                raise ValueError(
+                    f"cannot tell the file format from pattern {self.pattern!r}: set format to one of "
+                    "csv, tsv, psv, json, ndjson, parquet"
+                )
+            object.__setattr__(self, "format", "ndjson" if guessed == "jsonl" else guessed)
+        if self.separator is None:
+            object.__setattr__(self, "separator", {"tsv": "\t", "psv": "|"}.get(self.format, ","))
+        return self
+
+
+class LocationSpec(StrictModel):
+    kind: Literal["filesystem"] = "filesystem"
+    path: str
+    """Landing folder; relative paths resolve against the tenant's landing root."""
+
+
+class CourierSpec(StrictModel):
+    name: Name
+    location: LocationSpec
+    files: list[FileSpec] = Field(min_length=1)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _check_identifier(value)
+
+
+class SourceSpec(StrictModel):
+    """A source file (sources/<name>.yaml): a category of feeds plus the couriers that fill them."""
+
+    source: Name
+    description: str = ""
+    feeds: list[FeedSpec] = Field(min_length=1)
+    couriers: list[CourierSpec] = Field(default_factory=list)
+
+    @field_validator("source")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _check_identifier(value)
+
+
+class CustomDomainTableSpec(StrictModel):
+    """A Spark SQL SELECT over domain tables, landing as a domain table of its own."""
+
+    name: Name
+    sql: str
+    description: str = ""
+    primary_key: list[str] = Field(default_factory=list)
+    last_updated: str | None = None
+    tags: dict[str, list[str]] = Field(default_factory=dict)
+    stitch: bool = False
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _check_identifier(value)
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags_as_lists(cls, value):
+        if isinstance(value, dict):
+            return {k: [v] if isinstance(v, str) else v for k, v in value.items()}
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _known_tags(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for column, tags in value.items():
+            for tag in tags:
+                if not is_known_tag(tag):
+                    raise ValueError(f"column {column!r}: unknown semantic tag {tag!r}")
+        return value
+
+
+class StitchSpec(StrictModel):
+    tables: list[str] | None = None
+    """Domain tables (Source:Feed or custom names) to stitch; default: every one marked stitch."""
+    match_on: list[Literal["email", "phone", "fk", "loyalty_id"]] = ["email", "phone", "fk", "loyalty_id"]
+
+
+class CourierGroupSpec(StrictModel):
+    name: Name
+    couriers: list[str] = Field(min_length=1)
+    cron: str
+    timezone: str = "UTC"
+    run_type: Literal["Full", "Refresh", "Source"] = "Full"
+    active: bool = True
+    lookback_days: int = Field(default=1, ge=1, le=366)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _check_identifier(value)
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from croniter import croniter
+
+        if not croniter.is_valid(value):
+            raise ValueError(f"{value!r} is not a valid cron expression (five fields: minute hour day month weekday)")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}: expected an IANA name such as America/Los_Angeles") from None
+        return value
+
+
+class DatabaseTableSpec(StrictModel):
+    name: Name
+    sql: str
+    description: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _check_identifier(value)
+
+
+class DatabaseSpec(StrictModel):
+    name: Name = "Customer_360"
+    source_priority: dict[str, int] = Field(default_factory=dict)
+    """Lower number wins; sources not listed get 999."""
+    field_priority: dict[
+        Literal["name", "address", "email", "phone", "birthdate", "gender"], dict[str, int]
+    ] = Field(default_factory=dict)
+    tables: list[DatabaseTableSpec] = Field(default_factory=list)
+    """Custom Spark SQL tables built after the standard ones."""
+
+
+QuoteMode = Literal["all", "non-null", "special", "non-numeric", "none"]
+
+
+class DestinationSpec(StrictModel):
+    name: Name
+    kind: Literal["filesystem"] = "filesystem"
+    path: str
+    format: Literal["csv", "tsv", "psv", "json", "ndjson", "parquet"] = "csv"
+    compression: Literal["none", "gzip"] = "none"
+    header: bool = True
+    quote_mode: QuoteMode = "special"
+    separator: str | None = None
+    line_ending: Literal["LF", "CRLF"] = "LF"
+    filename_template: str = "{name}_{date:%Y%m%d}"
+    """Python format string; fields: name, date (run datetime), part (split index)."""
+    split_rows: int | None = Field(default=None, ge=1)
+    done_marker: bool = False
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _check_identifier(value)
+
+
+class TemplateColumn(StrictModel):
+    source: str
+    name: str | None = None
+
+
+class DataTemplateSpec(StrictModel):
+    name: Name
+    columns: list[TemplateColumn] = Field(min_length=1)
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _short_columns(cls, value):
+        if isinstance(value, list):
+            out = []
+            for item in value:
+                if isinstance(item, str):
+                    out.append({"source": item})
+                elif isinstance(item, dict) and len(item) == 1 and "source" not in item:
+                    (source, name), = item.items()
+                    out.append({"source": source, "name": name})
+                else:
+                    out.append(item)
+            return out
+        return value
+
+
+class OrchestrationSpec(StrictModel):
+    name: Name
+    query: str | None = None
+    database_table: str | None = None
+    """`<Database>.<Table>` exported as a whole."""
+    destination: str
+    template: str | None = None
+    trigger: Literal["manual", "after_courier_group", "cron"] = "manual"
+    courier_group: str | None = None
+    cron: str | None = None
+    timezone: str = "UTC"
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _check_identifier(value)
+
+    @model_validator(mode="after")
+    def _object(self) -> OrchestrationSpec:
+        if (self.query is None) == (self.database_table is None):
+            raise ValueError("set exactly one of query or database_table")
+        if self.trigger == "after_courier_group" and not self.courier_group:
+            raise ValueError("trigger after_courier_group needs courier_group")
+        if self.trigger == "cron":
+            from croniter import croniter
+
+            if not self.cron or not croniter.is_valid(self.cron):
+                raise ValueError("trigger cron needs a valid cron expression in cron")
+        return self
+
+
+class TenantSpec(StrictModel):
+    """tenant.yaml: everything that is not a source."""
+
+    tenant: Name
+    description: str = ""
+    custom_domain_tables: list[CustomDomainTableSpec] = Field(default_factory=list)
+    stitch: StitchSpec = StitchSpec()
+    databases: list[DatabaseSpec] = Field(default_factory=lambda: [DatabaseSpec()])
+    courier_groups: list[CourierGroupSpec] = Field(default_factory=list)
+    destinations: list[DestinationSpec] = Field(default_factory=list)
+    data_templates: list[DataTemplateSpec] = Field(default_factory=list)
+    orchestrations: list[OrchestrationSpec] = Field(default_factory=list)
+
+    @field_validator("tenant")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _check_identifier(value)

@@ -1,0 +1,132 @@
+"""The tenant loader: valid configs load; every error names file, line and field."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from amperity_pipelines.config.loader import ConfigError, load_tenant
+
+TENANT = """\
+tenant: mini
+courier_groups:
+  - name: Daily
+    couriers: [Shop_Customers]
+    cron: "0 6 * * *"
+    timezone: America/Los_Angeles
+destinations:
+  - name: Drop
+    path: out
+data_templates:
+  - name: Slim
+    columns: [amperity_id, {email: email_address}]
+orchestrations:
+  - name: Send
+    query: emails
+    destination: Drop
+    template: Slim
+"""
+
+SOURCE = """\
+source: Shop
+feeds:
+  - name: Customers
+    stitch: true
+    last_updated: updated
+    fields:
+      - {name: id, type: String, tags: [pk, fk-shop-customer]}
+      - {name: email, tags: email}
+      - {name: born, type: Date, format: MM/dd/yyyy, tags: birthdate}
+      - {name: updated, type: Datetime}
+couriers:
+  - name: Shop_Customers
+    location: {path: shop}
+    files:
+      - pattern: "'customers/'yyyy'/'MM'/'dd'/customers-*.csv'"
+        feed: Customers
+"""
+
+
+def write_tenant(root: Path, tenant: str = TENANT, source: str = SOURCE, query: str = "SELECT amperity_id, email FROM Merged_Customers") -> Path:
+    (root / "sources").mkdir(parents=True)
+    (root / "queries").mkdir()
+    (root / "tenant.yaml").write_text(textwrap.dedent(tenant))
+    (root / "sources" / "shop.yaml").write_text(textwrap.dedent(source))
+    (root / "queries" / "emails.sql").write_text(query)
+    return root
+
+
+def test_valid_tenant_loads(tmp_path):
+    tenant = load_tenant(write_tenant(tmp_path / "mini"))
+    assert tenant.name == "mini"
+    [table] = tenant.domain_tables()
+    assert table.name == "Shop:Customers" and table.key == "Shop_Customers"
+    assert table.primary_key == ["id"] and table.stitch
+    assert tenant.stitched_tables() == [table]
+    assert tenant.spec.data_templates[0].columns[1].name == "email_address"
+
+
+def issues_of(tmp_path, **kwargs) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_tenant(write_tenant(tmp_path / "t", **kwargs))
+    return [str(i) for i in caught.value.issues]
+
+
+def test_unknown_field_type_names_file_line_and_field(tmp_path):
+    [issue] = issues_of(tmp_path, source=SOURCE.replace("type: Date,", "type: Dates,"))
+    assert "shop.yaml:9: feeds[0].fields[2].type" in issue
+    assert "expected one of Boolean" in issue
+
+
+def test_unknown_semantic_tag(tmp_path):
+    [issue] = issues_of(tmp_path, source=SOURCE.replace("tags: email}", "tags: e-mail}"))
+    assert "shop.yaml:8: feeds[0].fields[1].tags" in issue and "'e-mail'" in issue
+
+
+def test_unknown_setting_and_missing_setting(tmp_path):
+    issues = issues_of(tmp_path, source=SOURCE.replace("stitch: true", "stich: true").replace("        feed: Customers\n", ""))
+    assert any("shop.yaml:4: feeds[0].stich: unknown setting 'stich'" in i for i in issues)
+    assert any("couriers[0].files[0].feed: required setting is missing" in i for i in issues)
+
+
+def test_cross_references_are_checked(tmp_path):
+    tenant = TENANT.replace("couriers: [Shop_Customers]", "couriers: [Nope]").replace("template: Slim", "template: Fat")
+    source = SOURCE.replace("        feed: Customers", "        feed: Orders")
+    issues = issues_of(tmp_path, tenant=tenant, source=source)
+    assert any("tenant.yaml:4: courier_groups[0].couriers[0]: unknown courier 'Nope'" in i for i in issues)
+    assert any("unknown data template 'Fat'" in i for i in issues)
+    assert any("shop.yaml:16: couriers[0].files[0].feed: unknown feed 'Orders'" in i for i in issues)
+
+
+def test_bad_cron_and_timezone(tmp_path):
+    issues = issues_of(tmp_path, tenant=TENANT.replace('"0 6 * * *"', '"0 25 * * *"').replace("America/Los_Angeles", "Mars/Base"))
+    assert any("tenant.yaml:5: courier_groups[0].cron" in i for i in issues)
+    assert any("unknown time zone 'Mars/Base'" in i for i in issues)
+
+
+def test_query_that_does_not_parse(tmp_path):
+    [issue] = issues_of(tmp_path, query="SELECT amperity_id FROM Merged_Customers WHERE (")
+    assert "emails.sql" in issue
+
+
+def test_query_reading_unknown_table(tmp_path):
+    [issue] = issues_of(tmp_path, query="SELECT * FROM Nowhere")
+    assert "emails.sql" in issue and "'Nowhere'" in issue
+
+
+def test_yaml_syntax_error_has_line(tmp_path):
+    [issue] = issues_of(tmp_path, source=SOURCE.replace("    stitch: true", "    stitch: [true"))
+    assert "shop.yaml:" in issue and "invalid YAML" in issue
+
+
+def test_primary_key_and_last_updated_must_exist(tmp_path):
+    issues = issues_of(tmp_path, source=SOURCE.replace("last_updated: updated", "last_updated: born"))
+    assert any("last_updated field 'born' is Date: expected Datetime or Integer" in i for i in issues)
+
+
+def test_demo_tenant_is_valid():
+    tenant = load_tenant(Path(__file__).resolve().parents[2] / "tenants" / "demo")
+    assert len(tenant.sources) >= 4
+    assert tenant.stitched_tables()
