@@ -1,0 +1,326 @@
+"""Read one landed file into DuckDB, untyped: the raw rows a feed then types.
+
+Delimited files are read with every column as VARCHAR so that typing (casting.py) is ours and
+reports bad values row by row; JSON keeps nested objects as DuckDB structs and lists (for ingest
+queries that flatten them) but reads top-level scalars as text; Parquet keeps its own types.
+All the reading is DuckDB's (`read_csv`, `read_json`, `read_parquet`): parallel, no Python per row.
+
+Compression: gzip is read by DuckDB directly; a zip archive is unpacked member by member into a
+temporary folder and each member becomes its own `RawSource` (named `archive.zip!member.csv`).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from amperity_pipelines.config.models import FileSpec
+from amperity_pipelines.ingest.errors import IngestError
+from amperity_pipelines.ingest.patterns import LandedFile
+
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
+ROW_COLUMN = "_row"
+"""1-based row number within the source: the n-th record (not counting the header line)."""
+
+# Member names a zip may hold for each format; anything else in the archive is ignored.
+_MEMBER_SUFFIXES = {
+    "csv": (".csv", ".txt"),
+    "tsv": (".tsv", ".tab", ".txt"),
+    "psv": (".psv", ".txt"),
+    "json": (".json",),
+    "ndjson": (".ndjson", ".jsonl", ".json"),
+    "parquet": (".parquet", ".pq"),
+}
+_NESTED_TYPE = re.compile(r"^(STRUCT|MAP|UNION)\(|\[\d*\]$")
+
+
+@dataclass(frozen=True)
+class RawSource:
+    """One readable unit of a landed file: the file itself, or one member of a zip archive."""
+
+    landed: LandedFile
+    path: Path
+    """The local file DuckDB reads (a temporary copy for zip members and gzipped Parquet)."""
+    compression: Literal["none", "gzip"]
+    member: str | None = None
+
+    @property
+    def name(self) -> str:
+        """How messages and lineage name this source: the relative path, plus `!member` for zips."""
+        return f"{self.landed.relpath}!{self.member}" if self.member else self.landed.relpath
+
+
+def resolve_compression(spec: FileSpec, filename: str) -> Literal["none", "gzip", "zip"]:
+    if spec.compression != "auto":
+        return spec.compression
+    lowered = filename.lower()
+    if lowered.endswith(".gz") or lowered.endswith(".gzip"):
+        return "gzip"
+    if lowered.endswith(".zip"):
+        return "zip"
+    return "none"
+
+
+@contextmanager
+def open_sources(landed: LandedFile, spec: FileSpec) -> Iterator[list[RawSource]]:
+    """The readable sources of a landed file; temporary copies are removed on exit."""
+    compression = resolve_compression(spec, landed.path.name)
+    if compression != "zip" and not (compression == "gzip" and spec.format == "parquet"):
+        yield [RawSource(landed, landed.path, compression)]
+        return
+    workdir = Path(tempfile.mkdtemp(prefix="ingest-"))
+    try:
+        if compression == "zip":
+            yield _unzip(landed, spec, workdir)
+        else:  # Parquet has its own compression inside; an outer gzip has to come off first
+            target = workdir / landed.path.name.removesuffix(".gz")
+            try:
+                with gzip.open(landed.path, "rb") as packed, target.open("wb") as plain:
+                    shutil.copyfileobj(packed, plain, 1 << 20)
+            except (OSError, EOFError) as exc:
+                raise IngestError(f"{landed.relpath}: cannot decompress gzip: {exc}", file=landed.relpath) from None
+            yield [RawSource(landed, target, "none")]
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _unzip(landed: LandedFile, spec: FileSpec, workdir: Path) -> list[RawSource]:
+    suffixes = _MEMBER_SUFFIXES[spec.format]
+    sources: list[RawSource] = []
+    try:
+        with zipfile.ZipFile(landed.path) as archive:
+            members = [
+                info for info in archive.infolist()
+                if not info.is_dir()
+                and not info.filename.startswith("__MACOSX/")
+                and not Path(info.filename).name.startswith(".")
+            ]
+            for index, info in enumerate(members):
+                lowered = info.filename.lower()
+                gzipped = lowered.endswith(".gz")
+                if not lowered.removesuffix(".gz").endswith(suffixes):
+                    continue
+                # Numbered flat names: member paths never escape the temporary folder.
+                target = workdir / f"{index:05d}-{Path(info.filename).name}"
+                with archive.open(info) as packed, target.open("wb") as plain:
+                    shutil.copyfileobj(packed, plain, 1 << 20)
+                sources.append(RawSource(landed, target, "gzip" if gzipped else "none", member=info.filename))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+        raise IngestError(f"{landed.relpath}: cannot read zip archive: {exc}", file=landed.relpath) from None
+    if not sources:
+        found = ", ".join(m.filename for m in members) or "no files"
+        raise IngestError(
+            f"{landed.relpath}: zip archive has no {spec.format} member (expected names ending in "
+            f"{', '.join(suffixes)}; found {found})",
+            file=landed.relpath,
+        )
+    return sources
+
+
+def sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def sql_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def read_raw(
+    con: duckdb.DuckDBPyConnection,
+    source: RawSource,
+    spec: FileSpec,
+    *,
+    names: Sequence[str] | None = None,
+    row_numbers: bool = True,
+) -> duckdb.DuckDBPyRelation:
+    """A DuckDB relation over the raw rows of one source.
+
+    `names` names the columns of a file without a header row, by position (columns beyond them
+    are called column<N>). With `row_numbers`, a 1-based `_row` column is added; for delimited and
+    JSON files that numbering serialises the scan (WITH ORDINALITY), so bulk loads leave it off and
+    number rows by position instead (DuckDB preserves insertion order).
+
+    DuckDB reads lazily: errors in the body of the file surface when the relation runs; pass them
+    through `translate_error` (or use `read_raw_table`).
+    """
+    try:
+        return con.sql(raw_sql(con, source, spec, names=names, row_numbers=row_numbers))
+    except IngestError:
+        raise
+    except Exception as exc:  # duckdb raises many subclasses of duckdb.Error at bind time
+        raise translate_error(exc, source) from None
+
+
+def read_raw_table(
+    con: duckdb.DuckDBPyConnection,
+    source: RawSource,
+    spec: FileSpec,
+    *,
+    names: Sequence[str] | None = None,
+) -> pa.Table:
+    """The raw rows of one source as an Arrow table, with `_row`; malformed files raise IngestError."""
+    relation = read_raw(con, source, spec, names=names, row_numbers=True)
+    try:
+        return relation.to_arrow_table()
+    except Exception as exc:
+        raise translate_error(exc, source) from None
+
+
+def raw_sql(
+    con: duckdb.DuckDBPyConnection,
+    source: RawSource,
+    spec: FileSpec,
+    *,
+    names: Sequence[str] | None = None,
+    row_numbers: bool = True,
+) -> str:
+    """The SELECT that reads one source; see `read_raw`."""
+    if spec.format in ("csv", "tsv", "psv"):
+        return _delimited_sql(source, spec, names, row_numbers)
+    if spec.format in ("json", "ndjson"):
+        return _json_sql(con, source, spec, row_numbers)
+    path = sql_string(str(source.path))
+    if row_numbers:
+        return f"SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS {ROW_COLUMN} FROM read_parquet({path}, file_row_number = true)"
+    return f"SELECT * FROM read_parquet({path})"
+
+
+def _ordinality(table_function: str, row_numbers: bool) -> str:
+    if not row_numbers:
+        return f"SELECT * FROM {table_function}"
+    return f"SELECT * EXCLUDE (ordinality), ordinality AS {ROW_COLUMN} FROM {table_function} WITH ORDINALITY"
+
+
+def _delimited_sql(source: RawSource, spec: FileSpec, names: Sequence[str] | None, row_numbers: bool) -> str:
+    first = _first_record(source, spec)
+    if first is None:  # an empty file: no header, no rows
+        columns = list(names or []) if spec.header_rows == 0 else []
+        return _empty_sql(columns)
+    if spec.header_rows == 1:
+        columns = _unique([name.strip() or f"column{i}" for i, name in enumerate(first)])
+    else:
+        given = list(names or [])[: len(first)]
+        columns = _unique(given + [f"column{i}" for i in range(len(given), len(first))])
+    # auto_detect off and columns given: the sniffer cannot hide a ragged row behind a vague
+    # "could not detect the dialect"; the parser reports the line instead.
+    as_text = ", ".join(f"{sql_string(c)}: 'VARCHAR'" for c in columns)
+    options = [
+        f"columns = {{{as_text}}}",
+        "auto_detect = false",
+        f"header = {'true' if spec.header_rows else 'false'}",
+        f"delim = {sql_string(spec.separator)}",
+        f"quote = {sql_string(spec.quote)}",
+        f"escape = {sql_string(spec.quote)}",
+        f"compression = {sql_string(source.compression)}",
+        "strict_mode = true",
+        "null_padding = false",
+    ]
+    function = f"read_csv({sql_string(str(source.path))}, {', '.join(options)})"
+    return _ordinality(function, row_numbers)
+
+
+def _empty_sql(columns: Sequence[str]) -> str:
+    """No rows; the columns of an empty headerless file are the given names (`_row` keeps it non-empty)."""
+    selected = [f"NULL::VARCHAR AS {sql_identifier(c)}" for c in columns] + [f"NULL::BIGINT AS {ROW_COLUMN}"]
+    return f"SELECT {', '.join(selected)} WHERE false"
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    unique = []
+    for name in names:
+        candidate = name
+        while candidate.lower() in seen:
+            seen[name.lower()] += 1
+            candidate = f"{name}_{seen[name.lower()]}"
+        seen.setdefault(candidate.lower(), 0)
+        unique.append(candidate)
+    return unique
+
+
+def _first_record(source: RawSource, spec: FileSpec) -> list[str] | None:
+    """The first record of a delimited file (the header, or the first row's width), or None if empty."""
+    opener = gzip.open if source.compression == "gzip" else open
+    try:
+        with opener(source.path, "rt", encoding="utf-8-sig", newline="") as handle:
+            if len(spec.separator) == 1:
+                quoting = {"quotechar": spec.quote} if spec.quote else {"quoting": csv.QUOTE_NONE}
+                return next(csv.reader(handle, delimiter=spec.separator, **quoting), None)
+            line = handle.readline().rstrip("\r\n")
+            return [part.strip(spec.quote or None) for part in line.split(spec.separator)] if line else None
+    except (UnicodeDecodeError, csv.Error, OSError, EOFError) as exc:
+        raise IngestError(f"{source.name}: line 1: cannot read the first row: {exc}", file=source.name, line=1) from None
+
+
+def _json_sql(con: duckdb.DuckDBPyConnection, source: RawSource, spec: FileSpec, row_numbers: bool) -> str:
+    path = sql_string(str(source.path))
+    layout = "newline_delimited" if spec.format == "ndjson" else "auto"
+    compression = "uncompressed" if source.compression == "none" else source.compression  # read_json's spelling
+    base = f"{path}, format = {sql_string(layout)}, compression = {sql_string(compression)}"
+    try:
+        detected = con.sql(f"DESCRIBE SELECT * FROM read_json({base}, records = 'true')").fetchall()
+    except Exception as exc:
+        if "expected records" in str(exc) and _json_is_empty(con, base):
+            return _empty_sql([])
+        if "expected records" in str(exc):
+            raise IngestError(f"{source.name}: expected JSON objects (one per row), found other JSON values", file=source.name) from None
+        raise translate_error(exc, source) from None
+    # Scalars as text, whatever the sample suggested: a later "12a" in a column sampled as numbers
+    # becomes a typing rejection of one row instead of a failed file.
+    columns = ", ".join(
+        f"{sql_string(name)}: {sql_string(kind if _NESTED_TYPE.search(kind) else 'VARCHAR')}"
+        for name, kind, *_ in detected
+    )
+    return _ordinality(f"read_json({base}, records = 'true', columns = {{{columns}}})", row_numbers)
+
+
+def _json_is_empty(con: duckdb.DuckDBPyConnection, base: str) -> bool:
+    try:
+        return con.sql(f"SELECT count(*) FROM read_json({base}, records = 'false')").fetchone()[0] == 0
+    except Exception:
+        return False
+
+
+_CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_JSON_LINE = re.compile(r"in (line|record/value) (\d+)")
+_ERROR_PREFIX = re.compile(r"^[A-Za-z ]*Error: ")
+
+
+def translate_error(exc: BaseException, source: RawSource) -> IngestError:
+    """An IngestError naming the source (not DuckDB's temporary path) and the line, when known."""
+    if isinstance(exc, IngestError):
+        return exc
+    text = str(exc).replace(str(source.path), source.name)
+    lines = [line.strip() for line in text.splitlines()]
+    first = _ERROR_PREFIX.sub("", lines[0]) if lines else type(exc).__name__
+    csv_line = _CSV_LINE.search(text)
+    if csv_line:
+        line = int(csv_line.group(1))
+        detail = []
+        for entry in lines[1:]:
+            if entry.startswith("Possible fixes"):
+                break
+            if entry:
+                detail.append(entry[:200])
+        return IngestError(f"{source.name}: line {line}: {'; '.join(detail) or first}", file=source.name, line=line)
+    json_line = _JSON_LINE.search(text)
+    if json_line:
+        # DuckDB 1.5 reports the line (or array element) after the bad one; checked by
+        # test_malformed_json_names_file_and_line, which fails if a release corrects it.
+        line = max(int(json_line.group(2)) - 1, 1)
+        where = f"line {line}" if json_line.group(1) == "line" else f"record {line}"
+        reason = first.split(": ", 1)[-1] if "Malformed JSON" in first else first
+        return IngestError(f"{source.name}: invalid JSON at {where}: {reason}", file=source.name, line=line)
+    return IngestError(f"{source.name}: {first}", file=source.name)
