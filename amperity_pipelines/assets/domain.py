@@ -1,0 +1,85 @@
+"""Factories for domain tables: one asset per feed (`Source:Feed`) and per custom domain table."""
+
+
+from datetime import date
+
+import dagster as dg
+
+from amperity_pipelines.assets.keys import domain_key
+from amperity_pipelines.assets.metadata import table_metadata
+from amperity_pipelines.config.loader import DomainTable, Tenant
+from amperity_pipelines.engines.sql import referenced_tables
+from amperity_pipelines.layers.domain import LoadWindow, build_custom_domain_table, load_domain_table
+from amperity_pipelines.resources import LakehouseResource
+
+
+class CourierRunConfig(dg.Config):
+    """Which files a run loads. Empty = every file not loaded yet, whatever its date."""
+
+    day: str | None = None
+    start: str | None = None
+    end: str | None = None
+    files: list[str] = []
+    reload: bool = False
+
+    def window(self) -> LoadWindow:
+        parse = lambda value: date.fromisoformat(value) if value else None  # noqa: E731
+        return LoadWindow(parse(self.day), parse(self.start), parse(self.end), tuple(self.files), self.reload)
+
+
+def feed_asset(tenant: Tenant, table: DomainTable) -> dg.AssetsDefinition:
+    feed = table.feed
+
+    @dg.asset(
+        key=domain_key(tenant.name, table.key),
+        group_name=f"{tenant.name}_domain",
+        kinds={"delta", "duckdb"},
+        description=(feed.description or f"Domain table {table.name}: feed {feed.name} of source {table.source}."),
+        metadata={"domain_table": table.name, "primary_key": ", ".join(table.primary_key), "stitched": table.stitch},
+        tags={"source": table.source},
+    )
+    def _load(context: dg.AssetExecutionContext, config: CourierRunConfig, lakehouse: LakehouseResource):
+        report = load_domain_table(tenant, table, lakehouse.for_tenant(tenant.name), lakehouse.landing, config.window())
+        context.log.info(
+            f"{table.name}: loaded {len(report.files)} file(s), {report.rows_read} rows read, "
+            f"{report.rows_rejected} quarantined, {report.rows} rows now; skipped {len(report.skipped)} already loaded"
+        )
+        return dg.MaterializeResult(
+            metadata=table_metadata(
+                report.rows,
+                report.columns,
+                files_loaded=dg.MetadataValue.json(report.files),
+                files_skipped=len(report.skipped),
+                rows_read=report.rows_read,
+                rows_quarantined=report.rows_rejected,
+                delta_version=report.version,
+            )
+        )
+
+    return _load
+
+
+def custom_domain_asset(tenant: Tenant, table: DomainTable) -> dg.AssetsDefinition:
+    reads = referenced_tables(table.sql, read="spark")
+    deps = [domain_key(tenant.name, tenant.domain_table(name).key) for name in reads]
+
+    @dg.asset(
+        key=domain_key(tenant.name, table.key),
+        group_name=f"{tenant.name}_domain",
+        kinds={"delta", "sql"},
+        deps=deps,
+        description=table.description or f"Custom domain table {table.name} ({table.custom.sql}).",
+        metadata={"domain_table": table.name, "sql": dg.MetadataValue.md(f"```sql\n{table.sql}\n```"), "stitched": table.stitch},
+    )
+    def _build(context: dg.AssetExecutionContext, lakehouse: LakehouseResource):
+        report = build_custom_domain_table(tenant, table, lakehouse.for_tenant(tenant.name))
+        return dg.MaterializeResult(metadata=table_metadata(report.rows, report.columns, delta_version=report.version))
+
+    return _build
+
+
+def domain_assets(tenant: Tenant) -> list[dg.AssetsDefinition]:
+    return [
+        feed_asset(tenant, table) if table.feed is not None else custom_domain_asset(tenant, table)
+        for table in tenant.domain_tables()
+    ]

@@ -1,0 +1,34 @@
+"""Asset keys: `[tenant, layer, table]`, the same names the lakehouse stores tables under."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from amperity_pipelines.layers.session import database_storage_name
+
+
+def domain_key(tenant: str, table_key: str) -> dg.AssetKey:
+    return dg.AssetKey([tenant, "domain", table_key])
+
+
+def stitch_key(tenant: str, table: str) -> dg.AssetKey:
+    return dg.AssetKey([tenant, "stitch", table])
+
+
+def database_key(tenant: str, database: str, table: str) -> dg.AssetKey:
+    if table in ("Unified_Coalesced", "Unified_Changes_Pks"):
+        return stitch_key(tenant, table)
+    return dg.AssetKey([tenant, "database", database_storage_name(database, table)])
+
+
+def query_key(tenant: str, query: str) -> dg.AssetKey:
+    return dg.AssetKey([tenant, "query", query])
+
+
+def export_key(tenant: str, orchestration: str) -> dg.AssetKey:
+    return dg.AssetKey([tenant, "export", orchestration])
+
+
+def op_name(key: dg.AssetKey) -> str:
+    """The op name Dagster derives from an asset key: run config for an asset goes under it."""
+    return "__".join(key.path)

@@ -1,0 +1,81 @@
+"""Activation layer: Presto SQL queries over the customer 360, and orchestrations that send a
+query result or a database table to a destination through a data template."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+
+from amperity_pipelines.config.loader import Tenant
+from amperity_pipelines.config.models import OrchestrationSpec
+from amperity_pipelines.destinations import apply_template, write_export
+from amperity_pipelines.engines.sql import transpile
+from amperity_pipelines.layers.session import database_storage_name, open_session
+from amperity_pipelines.storage.lakehouse import Lakehouse
+
+
+@dataclass
+class QueryReport:
+    name: str
+    rows: int
+    columns: list[tuple[str, str]]
+    version: int
+    sql: str
+
+
+@dataclass
+class ExportReport:
+    orchestration: str
+    destination: str
+    files: list[str]
+    rows: int
+    bytes: int
+
+
+def run_sql(tenant: Tenant, lakehouse: Lakehouse, sql: str, *, dialect: str = "presto", limit: int | None = None) -> pa.Table:
+    """Run an ad-hoc query (Presto SQL by default) against the tenant's current tables."""
+    con = open_session(tenant, lakehouse)
+    relation = con.sql(transpile(sql, read=dialect))
+    if limit is not None:
+        relation = relation.limit(limit)
+    return relation.to_arrow_table()
+
+
+def run_query(tenant: Tenant, lakehouse: Lakehouse, name: str) -> QueryReport:
+    query = tenant.queries[name]
+    result = run_sql(tenant, lakehouse, query.sql)
+    version = lakehouse.write("query", name, result, description=f"Result of query {name}")
+    return QueryReport(name, result.num_rows, [(f.name, str(f.type)) for f in result.schema], version, query.sql)
+
+
+def orchestration_data(tenant: Tenant, lakehouse: Lakehouse, orchestration: OrchestrationSpec) -> pa.Table:
+    if orchestration.query:
+        return lakehouse.read("query", orchestration.query)
+    database, _, table = orchestration.database_table.partition(".")
+    if table in ("Unified_Coalesced", "Unified_Changes_Pks"):
+        return lakehouse.read("stitch", table)
+    return lakehouse.read("database", database_storage_name(database, table))
+
+
+def run_orchestration(
+    tenant: Tenant,
+    lakehouse: Lakehouse,
+    orchestration: OrchestrationSpec,
+    *,
+    run_time: datetime,
+    base_dir: Path,
+) -> ExportReport:
+    destination = next(d for d in tenant.spec.destinations if d.name == orchestration.destination)
+    template = next((t for t in tenant.spec.data_templates if t.name == orchestration.template), None)
+    data = apply_template(orchestration_data(tenant, lakehouse, orchestration), template)
+    result = write_export(data, destination, base_dir=base_dir, run_time=run_time, name=orchestration.name)
+    return ExportReport(
+        orchestration=orchestration.name,
+        destination=destination.name,
+        files=[str(path) for path in result.files],
+        rows=result.rows,
+        bytes=result.bytes,
+    )

@@ -1,0 +1,71 @@
+"""Database layer: the customer 360 tables, built in DuckDB from Stitch output and tagged
+transaction tables, and the tenant's custom Spark SQL database tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from amperity_pipelines import c360
+from amperity_pipelines.config.loader import DomainTable, Tenant
+from amperity_pipelines.config.models import DatabaseSpec
+from amperity_pipelines.engines.sql import transpile
+from amperity_pipelines.layers.session import database_storage_name, open_session
+from amperity_pipelines.storage.lakehouse import Lakehouse
+
+STANDARD_TABLES = {
+    "Merged_Customers": "One row per Amperity ID with the best value per attribute group and its provenance.",
+    "Unified_Itemized_Transactions": "Every order line from every txn-item tagged table, with the buyer's amperity_id.",
+    "Unified_Transactions": "One row per order, rolled up from Unified Itemized Transactions.",
+    "Transaction_Attributes": "Per Amperity ID: first, second and latest orders and lifetime purchase metrics.",
+    "Customer_360": "Merged Customers joined to Transaction Attributes: the customer profile to query and send.",
+}
+
+
+@dataclass
+class TableReport:
+    table: str
+    rows: int
+    columns: list[tuple[str, str]]
+    version: int
+
+
+def transaction_tables(tenant: Tenant) -> list[DomainTable]:
+    """Domain tables with txn-item/* tags: the sources of Unified Itemized Transactions."""
+    return [t for t in tenant.domain_tables() if any(tag.startswith("txn-item/") for tags in t.tags.values() for tag in tags)]
+
+
+def datasource_priorities(tenant: Tenant, priorities: dict[str, int]) -> dict[str, int]:
+    """Priorities keyed by datasource (`Source:Feed`); a key naming a whole source covers its feeds."""
+    out: dict[str, int] = {}
+    for table in tenant.stitched_tables():
+        for key in (table.name, table.source, table.key):
+            if key in priorities:
+                out[table.name] = priorities[key]
+                break
+    return out
+
+
+def build_database_table(tenant: Tenant, lakehouse: Lakehouse, database: DatabaseSpec, table: str) -> TableReport:
+    con = open_session(tenant, lakehouse, database=database.name)
+    if table == "Merged_Customers":
+        relation = c360.merged_customers(
+            con,
+            "Unified_Coalesced",
+            source_priority=datasource_priorities(tenant, database.source_priority),
+            field_priority={group: datasource_priorities(tenant, p) for group, p in database.field_priority.items()},
+        )
+    elif table == "Unified_Itemized_Transactions":
+        sources = [c360.TxnSource.from_tags(t.name, t.name, t.tags) for t in transaction_tables(tenant)]
+        relation = c360.unified_itemized_transactions(con, sources, unified_coalesced="Unified_Coalesced")
+    elif table == "Unified_Transactions":
+        relation = c360.unified_transactions(con, "Unified_Itemized_Transactions")
+    elif table == "Transaction_Attributes":
+        relation = c360.transaction_attributes(con, "Unified_Transactions")
+    elif table == "Customer_360":
+        relation = c360.customer_360(con, "Merged_Customers", "Transaction_Attributes")
+    else:
+        custom = next(t for t in database.tables if t.name == table)
+        relation = con.sql(transpile(tenant.sql_files[custom.sql], read="spark"))
+    result = relation.to_arrow_table()
+    version = lakehouse.write("database", database_storage_name(database.name, table), result, description=f"{database.name}.{table}")
+    return TableReport(table, result.num_rows, [(f.name, str(f.type)) for f in result.schema], version)

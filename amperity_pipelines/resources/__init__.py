@@ -1,0 +1,3 @@
+from amperity_pipelines.resources.lakehouse import LakehouseResource
+
+__all__ = ["LakehouseResource"]

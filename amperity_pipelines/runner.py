@@ -1,0 +1,130 @@
+"""Materialize a tenant outside the UI (the CLI's `materialize` and `demo`) through the same
+Dagster asset graph the UI shows, and summarise what landed where."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+from amperity_pipelines.assets.keys import op_name
+from amperity_pipelines.config.loader import Tenant
+from amperity_pipelines.definitions import build_definitions
+from amperity_pipelines.jobs import all_assets_job_name
+from amperity_pipelines.resources import LakehouseResource
+
+
+@dataclass
+class RunSummary:
+    success: bool
+    seconds: float
+    tables: list[tuple[str, str, int]] = field(default_factory=list)
+    """(layer, table, rows) for every Delta table of the tenant."""
+    stitch: dict = field(default_factory=dict)
+    exports: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+class _ProgressHandler(logging.Handler):
+    """Prints one line per materialized asset or failed step while a run goes on."""
+
+    def __init__(self, started: float):
+        super().__init__()
+        self.started = started
+
+    def emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", None)
+        event = meta.get("dagster_event") if isinstance(meta, dict) else None
+        if event is None:
+            return
+        elapsed = time.monotonic() - self.started
+        if event.event_type_value == "ASSET_MATERIALIZATION":
+            materialization = event.event_specific_data.materialization
+            rows = materialization.metadata.get("dagster/row_count")
+            shown = f"{rows.value:>12,} rows" if rows is not None else ""
+            print(f"  [{elapsed:6.1f}s] {'/'.join(materialization.asset_key.path):<58} {shown}", flush=True)
+        elif event.event_type_value == "STEP_FAILURE":
+            print(f"  [{elapsed:6.1f}s] FAILED {event.step_key}", flush=True)
+
+
+def progress_logger(started: float) -> dg.LoggerDefinition:
+    @dg.logger
+    def _progress(_init_context):
+        log = logging.Logger("amperity_pipelines.progress", level=logging.DEBUG)
+        log.addHandler(_ProgressHandler(started))
+        return log
+
+    return _progress
+
+
+def instance() -> dg.DagsterInstance:
+    """The persistent instance under $DAGSTER_HOME when set (runs then show in the UI), else ephemeral."""
+    if os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.get()
+    return dg.DagsterInstance.ephemeral()
+
+
+def materialize_tenant(
+    tenant: Tenant,
+    resource: LakehouseResource,
+    *,
+    job: str | None = None,
+    window: dict | None = None,
+    log_level: str = "CRITICAL",
+    progress: bool = True,
+) -> RunSummary:
+    """Run a job of the tenant (default: every asset) in this process and summarise the result.
+
+    Dagster's own console log is kept at `log_level`; with `progress`, one line per materialized
+    asset is printed instead.
+    """
+    started = time.monotonic()
+    defs = build_definitions([tenant], resource)
+    if progress:
+        defs = dg.Definitions.merge(
+            defs, dg.Definitions(loggers={"progress": progress_logger(started), "console": dg.colored_console_logger})
+        )
+    job_def = defs.resolve_job_def(job or all_assets_job_name(tenant))
+    run_config: dict = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    if progress:
+        run_config["loggers"]["progress"] = {}
+    if window:
+        feed_ops = [
+            op_name(node.key) for node in defs.resolve_asset_graph().asset_nodes
+            if node.key.path[:2] == [tenant.name, "domain"] and tenant.domain_table(node.key.path[2]).feed is not None
+        ]
+        run_config["ops"] = {name: {"config": window} for name in feed_ops}
+    result = job_def.execute_in_process(run_config=run_config, instance=instance(), raise_on_error=False)
+    summary = RunSummary(success=result.success, seconds=time.monotonic() - started)
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            error = event.event_specific_data.error
+            while error is not None and error.cause is not None:
+                error = error.cause  # the user-code exception, not Dagster's wrapper
+            message = error.message.strip() if error else "failed"
+            summary.failures.append(f"{event.step_key}: {message}")
+    summarise(tenant, resource, summary)
+    return summary
+
+
+def summarise(tenant: Tenant, resource: LakehouseResource, summary: RunSummary) -> None:
+    lakehouse = resource.for_tenant(tenant.name)
+    if lakehouse.is_local:
+        base = Path(lakehouse.table_uri("domain", "x")).parent.parent
+        for layer_dir in sorted(p for p in base.iterdir() if p.is_dir()) if base.exists() else []:
+            for table_dir in sorted(p for p in layer_dir.iterdir() if (p / "_delta_log").is_dir()):
+                summary.tables.append((layer_dir.name, table_dir.name, lakehouse.row_count(layer_dir.name, table_dir.name)))
+    if lakehouse.exists("stitch", "Unified_Coalesced"):
+        import duckdb
+
+        con = duckdb.connect()
+        lakehouse.register(con, "uc", "stitch", "Unified_Coalesced")
+        records, ids = con.sql("SELECT count(*), count(DISTINCT amperity_id) FROM uc").fetchone()
+        summary.stitch = {"records": records, "amperity_ids": ids, "dedupe_rate": (records - ids) / records if records else 0.0}
+    exports = resource.exports_for(tenant.name)
+    if exports.exists():
+        summary.exports = sorted(str(p) for p in exports.rglob("*") if p.is_file())
