@@ -93,11 +93,12 @@ def materialize_tenant(
     if progress:
         run_config["loggers"]["progress"] = {}
     if window:
-        feed_ops = [
-            op_name(node.key) for node in defs.resolve_asset_graph().asset_nodes
-            if node.key.path[:2] == [tenant.name, "domain"] and tenant.domain_table(node.key.path[2]).feed is not None
-        ]
-        run_config["ops"] = {name: {"config": window} for name in feed_ops}
+        selected = job_def.asset_layer.selected_asset_keys
+        run_config["ops"] = {
+            op_name(key): {"config": window}
+            for key in selected
+            if key.path[1] == "domain" and tenant.domain_table(key.path[2]).feed is not None
+        }
     result = job_def.execute_in_process(run_config=run_config, instance=instance(), raise_on_error=False)
     summary = RunSummary(success=result.success, seconds=time.monotonic() - started)
     for event in result.all_events:
