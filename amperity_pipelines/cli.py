@@ -15,6 +15,8 @@ import os
 import sys
 from pathlib import Path
 
+import duckdb
+
 from amperity_pipelines.config.loader import ConfigError, Tenant, load_tenant
 
 DEFAULT_TENANT = Path(__file__).resolve().parent.parent / "tenants" / "demo"
@@ -119,6 +121,8 @@ def cmd_query(args) -> int:
 
     tenant = _tenant(args.tenant)
     if args.name:
+        if args.name not in tenant.queries:
+            raise SystemExit(f"error: tenant {tenant.name} has no query {args.name!r}; it has {', '.join(sorted(tenant.queries))}")
         sql = tenant.queries[args.name].sql
     elif args.file:
         sql = Path(args.file).read_text(encoding="utf-8")
@@ -230,6 +234,14 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         code = 2
+    except SystemExit as err:
+        if isinstance(err.code, str):
+            print(err.code, file=sys.stderr)
+        code = err.code if isinstance(err.code, int) else 2
+    except (ValueError, FileNotFoundError, duckdb.Error) as err:
+        # User errors (bad SQL, missing tables, bad files) get one clear line, not a traceback.
+        print(f"error: {err}", file=sys.stderr)
+        code = 1
     sys.stdout.flush()
     sys.stderr.flush()
     # delta-rs and pyarrow threads can abort or hang the interpreter at exit after all work has

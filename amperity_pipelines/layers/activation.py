@@ -12,7 +12,7 @@ import pyarrow as pa
 from amperity_pipelines.config.loader import Tenant
 from amperity_pipelines.config.models import OrchestrationSpec
 from amperity_pipelines.destinations import apply_template, write_export
-from amperity_pipelines.engines.sql import transpile
+from amperity_pipelines.engines.sql import referenced_tables, transpile
 from amperity_pipelines.layers.session import database_storage_name, open_session
 from amperity_pipelines.storage.lakehouse import Lakehouse
 
@@ -38,6 +38,13 @@ class ExportReport:
 def run_sql(tenant: Tenant, lakehouse: Lakehouse, sql: str, *, dialect: str = "presto", limit: int | None = None) -> pa.Table:
     """Run an ad-hoc query (Presto SQL by default) against the tenant's current tables."""
     con = open_session(tenant, lakehouse)
+    available = {row[0] for row in con.sql("SELECT view_name FROM duckdb_views() WHERE NOT internal AND view_name NOT LIKE '\_\_%' ESCAPE '\\'").fetchall()}
+    missing = [t for t in referenced_tables(sql, read=dialect) if t not in available]
+    if missing:
+        raise ValueError(
+            f"the query reads {', '.join(repr(t) for t in missing)}, which tenant {tenant.name} does not have "
+            f"(or has not materialized yet); tables now: {', '.join(sorted(available))}"
+        )
     relation = con.sql(transpile(sql, read=dialect))
     if limit is not None:
         relation = relation.limit(limit)
