@@ -4,6 +4,7 @@
     amperity-pipelines list [TENANT_DIR]              what a tenant contains
     amperity-pipelines materialize [TENANT_DIR]       build every asset (or one job) now
     amperity-pipelines query [TENANT_DIR] "SQL"       run Presto SQL and print a table
+    amperity-pipelines stitch RECORDS --out DIR       Stitch one file of records
     amperity-pipelines generate-demo OUT              write the demo retailer's landing files
     amperity-pipelines demo                           generate + materialize the demo tenant
 """
@@ -154,6 +155,18 @@ def cmd_generate_demo(args) -> int:
     return 0
 
 
+def cmd_stitch(args) -> int:
+    from amperity_pipelines.commands import stitch
+
+    try:
+        result = stitch.run(Path(args.records), Path(args.out), previous=Path(args.previous) if args.previous else None, engine=args.engine)
+    except stitch.StitchInputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(stitch.format_summary(result))
+    return 0
+
+
 def cmd_demo(args) -> int:
     from amperity_pipelines.demo.generator import generate_demo_data
     from amperity_pipelines.runner import materialize_tenant
@@ -214,6 +227,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--people", type=int, default=5000)
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=cmd_generate_demo)
+
+    p = sub.add_parser("stitch", help="stitch a file of records (Parquet or CSV) into a folder of Stitch tables")
+    p.add_argument("records", help="Parquet or CSV with datasource, pk and profile columns")
+    p.add_argument("--out", required=True, help="output folder (replaced only when the run succeeds)")
+    p.add_argument("--previous", help="an earlier output folder: keep its Amperity IDs and record changes")
+    p.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb")
+    p.set_defaults(func=cmd_stitch)
 
     p = sub.add_parser("demo", help="generate the demo data and materialize the demo tenant end to end")
     p.add_argument("--people", type=int, default=5000)
