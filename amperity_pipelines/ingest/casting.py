@@ -186,6 +186,31 @@ def _convert(column: str, source_type: str, field: FieldSpec, feed: FeedSpec) ->
     return parsed
 
 
+def _checks(field: FieldSpec, feed: FeedSpec, column: str, source_type: str, typed: str, kept: str) -> list[tuple[str, str]]:
+    """(guard, reason struct) pairs for one field: a value that did not convert, an empty key.
+
+    `typed` is the converted value and `kept` the source value (kept only for non-String fields).
+    """
+    checks = []
+    name = sql_string(column)
+    blank = f"trim({kept}) = ''" if source_type == "VARCHAR" else "false"
+    if field.type != "String":
+        text = _text_expr(kept, source_type)
+        checks.append((
+            f"({typed} IS NULL AND {kept} IS NOT NULL)",
+            f"CASE WHEN {typed} IS NULL AND {kept} IS NOT NULL AND NOT {blank} "
+            f"THEN {{'column': {name}, 'value': {text}, 'reason': {sql_string(expectation(field, feed))}}} END",
+        ))
+    if field.name in feed.primary_key:
+        empty = f"({kept} IS NULL OR {blank})" if field.type != "String" else "true"
+        reason = sql_string(f"primary key {field.name} is empty")
+        checks.append((
+            f"{typed} IS NULL",
+            f"CASE WHEN {typed} IS NULL AND {empty} THEN {{'column': {name}, 'value': NULL::VARCHAR, 'reason': {reason}}} END",
+        ))
+    return checks
+
+
 @dataclass(frozen=True)
 class TypedSelect:
     """SQL typing one source, and what it learnt about the source's columns."""
@@ -238,55 +263,33 @@ def typed_select(feed: FeedSpec, source_columns: Mapping[str, str], source: str,
         row = f", {ROW_COLUMN}" if has_row else ""
         return TypedSelect(f"SELECT {nulls}, NULL::{ERROR_STRUCT}[] AS {ERRORS_COLUMN}{row} FROM {source}", {}, (), has_row)
     resolved = resolve_columns(feed, available, source_name=source_name)
-    primary_key = set(feed.primary_key)
-
     inner: list[str] = []
     outer: list[str] = []
     guards: list[str] = []
     details: list[str] = []
     for index, field in enumerate(feed.fields):
         column = resolved[field.name]
-        source_type = source_columns[column]
         typed, kept = f"__t{index}", f"__s{index}"
-        inner.append(f"{_convert(sql_identifier(column), source_type, field, feed)} AS {typed}")
+        inner.append(f"{_convert(sql_identifier(column), source_columns[column], field, feed)} AS {typed}")
         outer.append(f"{typed} AS {sql_identifier(field.name)}")
-        quoted = sql_string(column)
-        can_fail = field.type != "String"
-        if can_fail:
+        if field.type != "String":
             inner.append(f"{sql_identifier(column)} AS {kept}")
-            # Cheap null tests screen every row; only rows that pass build the reason struct.
-            guards.append(f"({typed} IS NULL AND {kept} IS NOT NULL)")
-            text = _text_expr(kept, source_type)
-            non_empty = f"trim({text}) <> ''" if source_type == "VARCHAR" else "true"
-            reason = sql_string(expectation(field, feed))
-            details.append(
-                f"CASE WHEN {typed} IS NULL AND {kept} IS NOT NULL AND {non_empty} "
-                f"THEN {{'column': {quoted}, 'value': {text}, 'reason': {reason}}} END"
-            )
-        if field.name in primary_key:
-            guards.append(f"{typed} IS NULL")
-            reason = sql_string(f"primary key {field.name} is empty")
-            details.append(
-                f"CASE WHEN {typed} IS NULL AND ({kept if can_fail else 'NULL'} IS NULL"
-                + (f" OR trim({_text_expr(kept, source_type)}) = ''" if can_fail and source_type == "VARCHAR" else "")
-                + f") THEN {{'column': {quoted}, 'value': NULL::VARCHAR, 'reason': {reason}}} END"
-            )
-    if details:
-        errors = (
-            f"CASE WHEN {' OR '.join(guards)} THEN "
-            f"list_filter([{', '.join(details)}], e -> e IS NOT NULL) END"
-        )
-        # A row that passed the guard only because of whitespace has an empty list: not an error.
-        errors = f"nullif({errors}, [])"
-    else:
-        errors = f"NULL::{ERROR_STRUCT}[]"
+        checks = _checks(field, feed, column, source_columns[column], typed, kept)
+        guards.extend(guard for guard, _ in checks)
+        details.extend(detail for _, detail in checks)
     if has_row:
         inner.append(ROW_COLUMN)
         outer.append(ROW_COLUMN)
-    sql = (
-        f"SELECT {', '.join(outer)}, {errors} AS {ERRORS_COLUMN} "
-        f"FROM (SELECT {', '.join(inner)} FROM {source})"
-    )
+    if details:
+        # Cheap null tests screen every row; only rows that pass build the list of reasons. A row
+        # that passed only because a value was blanks gets an empty list: not an error.
+        errors = (
+            f"nullif(CASE WHEN {' OR '.join(guards)} THEN "
+            f"list_filter([{', '.join(details)}], e -> e IS NOT NULL) END, [])"
+        )
+    else:
+        errors = f"NULL::{ERROR_STRUCT}[]"
+    sql = f"SELECT {', '.join(outer)}, {errors} AS {ERRORS_COLUMN} FROM (SELECT {', '.join(inner)} FROM {source})"
     used = set(resolved.values())
     extra = tuple(c for c in available if c not in used)
     return TypedSelect(sql, resolved, extra, has_row)

@@ -39,7 +39,15 @@ from amperity_pipelines.ingest.readers import ROW_COLUMN, RawSource, open_source
 if TYPE_CHECKING:
     import duckdb
 
-LINEAGE_COLUMNS = ("_file", "_file_date", "_file_order", ROW_COLUMN)
+# Where each new row came from; the merge breaks key ties on these, then they are dropped.
+LINEAGE = pa.schema(
+    [
+        pa.field("_file", pa.dictionary(pa.int32(), pa.string())),  # one dictionary entry per file: no copies
+        pa.field("_file_date", pa.date32()),
+        pa.field("_file_order", pa.int32()),
+        pa.field(ROW_COLUMN, pa.int64()),
+    ]
+)
 QUARANTINE_SCHEMA = pa.schema(
     [
         pa.field("file", pa.string()),
@@ -121,13 +129,7 @@ def load_feed(
                     rejected.append(quarantined)
                     stats.append(stat)
                     order += 1
-    lineage = pa.schema(list(schema) + [
-        pa.field("_file", pa.dictionary(pa.int32(), pa.string())),
-        pa.field("_file_date", pa.date32()),
-        pa.field("_file_order", pa.int32()),
-        pa.field(ROW_COLUMN, pa.int64()),
-    ])
-    new_rows = pa.concat_tables(good) if good else lineage.empty_table()
+    new_rows = pa.concat_tables(good) if good else pa.schema(list(schema) + list(LINEAGE)).empty_table()
     quarantine = pa.concat_tables(rejected) if rejected else QUARANTINE_SCHEMA.empty_table()
     base = None if truncated else existing
     table, merged = _combine(con, feed, schema, new_rows, base)
@@ -163,7 +165,8 @@ def _type_source(
     view = None
     try:
         if ingest_query_sql is None:
-            source_sql = raw_sql(con, source, spec, names=names, row_numbers=False)
+            expected = [f.file_column for f in feed.fields]
+            source_sql = raw_sql(con, source, spec, names=names, row_numbers=False, expected=expected)
         else:
             # The query may keep the raw `_row` (SELECT *, raw._row); if it does not, rows are
             # numbered in the query's output order, as Amperity warns ingest queries do.
@@ -209,15 +212,15 @@ def _split(
         typed, row_numbers = _drop_rows(typed, row_numbers, bad)
     fields = typed.select([f.name for f in feed.fields]).cast(arrow_schema(feed))
     count = fields.num_rows
-    accepted = (
-        fields.append_column(
-            pa.field("_file", pa.dictionary(pa.int32(), pa.string())),
-            pa.DictionaryArray.from_arrays(pa.array(np.zeros(count, dtype=np.int32)), pa.array([source.name])),
-        )
-        .append_column(pa.field("_file_date", pa.date32()), pa.repeat(pa.scalar(source.landed.file_date, pa.date32()), count))
-        .append_column(pa.field("_file_order", pa.int32()), pa.repeat(pa.scalar(order, pa.int32()), count))
-        .append_column(pa.field(ROW_COLUMN, pa.int64()), row_numbers)
-    )
+    lineage = [
+        pa.DictionaryArray.from_arrays(pa.array(np.zeros(count, dtype=np.int32)), pa.array([source.name])),
+        pa.repeat(pa.scalar(source.landed.file_date, pa.date32()), count),
+        pa.repeat(pa.scalar(order, pa.int32()), count),
+        row_numbers,
+    ]
+    accepted = fields
+    for lineage_field, column in zip(LINEAGE, lineage, strict=True):
+        accepted = accepted.append_column(lineage_field, column)
     stat = FileStats(
         source.name, source.landed.file_date, spec.operation, rows_read, rows_read - bad_count, bad_count, select.extra_columns
     )
@@ -318,6 +321,14 @@ def _columns_of(existing) -> list[str]:
 
 
 def _has_repeated_key(con: duckdb.DuckDBPyConnection, new_rows: pa.Table, key: Sequence[str]) -> bool:
+    if len(key) == 1 and new_rows.num_rows > 1:
+        # Extracts are often sorted by their key: a strictly monotonic key cannot repeat, and
+        # checking that is one vectorised comparison (~20 ms for 6M rows) instead of a hash
+        # aggregation (~1.5 s).
+        values = new_rows.column(key[0])
+        later, earlier = values[1:], values[:-1]
+        if pc.all(pc.greater(later, earlier)).as_py() or pc.all(pc.less(later, earlier)).as_py():
+            return False
     columns = new_rows.select(list(key))
     view = f"__ingest_keys_{uuid.uuid4().hex[:12]}"
     con.register(view, columns)

@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from amperity_pipelines.ingest import IngestError, open_sources, read_raw_table
+from amperity_pipelines.ingest.readers import raw_sql
 
 
 def rows(con, landed_file, spec, **options):
@@ -86,6 +87,18 @@ def test_json_array_single_object_and_ndjson(con, landed, make_spec):
 
     (empty,) = rows(con, landed("empty.json", "[]"), make_spec("'empty.json'"))
     assert empty == []
+
+
+def test_ndjson_key_first_seen_after_the_sample_is_found_when_expected(con, landed, make_spec):
+    # DuckDB infers JSON columns from the first 20,480 records: older records first, a field
+    # added later, as in an export whose old accounts only have a full name.
+    lines = '{"id": 1}\n' * 25_000 + '{"id": 2, "First_Name": "Ann"}\n'
+    spec = make_spec("'late.ndjson'", format="ndjson")
+    with open_sources(landed("late.ndjson", lines), spec) as (source,):
+        assert "First_Name" not in con.sql(raw_sql(con, source, spec, row_numbers=False)).columns
+        table = con.sql(raw_sql(con, source, spec, row_numbers=False, expected=["id", "first_name"])).to_arrow_table()
+    assert table.column_names == ["id", "First_Name"]
+    assert table.column("First_Name").drop_null().to_pylist() == ["Ann"]
 
 
 def test_gzip_ndjson(con, landed, make_spec):
