@@ -58,13 +58,15 @@ def run_query(tenant: Tenant, lakehouse: Lakehouse, name: str) -> QueryReport:
     return QueryReport(name, result.num_rows, [(f.name, str(f.type)) for f in result.schema], version, query.sql)
 
 
-def orchestration_data(tenant: Tenant, lakehouse: Lakehouse, orchestration: OrchestrationSpec) -> pa.Table:
+def orchestration_data(tenant: Tenant, lakehouse: Lakehouse, orchestration: OrchestrationSpec) -> pa.RecordBatchReader:
+    """What an orchestration sends, streamed: exports write batch by batch, so a whole database
+    table is never held in memory."""
     if orchestration.query:
-        return lakehouse.read("query", orchestration.query)
+        return lakehouse.stream("query", orchestration.query)
     database, _, table = orchestration.database_table.partition(".")
     if table in ("Unified_Coalesced", "Unified_Changes_Pks"):
-        return lakehouse.read("stitch", table)
-    return lakehouse.read("database", database_storage_name(database, table))
+        return lakehouse.stream("stitch", table)
+    return lakehouse.stream("database", database_storage_name(database, table))
 
 
 def run_orchestration(

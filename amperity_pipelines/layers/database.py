@@ -12,6 +12,8 @@ from amperity_pipelines.engines.sql import transpile
 from amperity_pipelines.layers.session import database_storage_name, open_session
 from amperity_pipelines.storage.lakehouse import Lakehouse
 
+STREAM_BATCH_ROWS = 1 << 17
+
 STANDARD_TABLES = {
     "Merged_Customers": "One row per Amperity ID with the best value per attribute group and its provenance.",
     "Unified_Itemized_Transactions": "Every order line from every txn-item tagged table, with the buyer's amperity_id.",
@@ -66,6 +68,9 @@ def build_database_table(tenant: Tenant, lakehouse: Lakehouse, database: Databas
     else:
         custom = next(t for t in database.tables if t.name == table)
         relation = con.sql(transpile(tenant.sql_files[custom.sql], read="spark"))
-    result = relation.to_arrow_table()
-    version = lakehouse.write("database", database_storage_name(database.name, table), result, description=f"{database.name}.{table}")
-    return TableReport(table, result.num_rows, [(f.name, str(f.type)) for f in result.schema], version)
+    # Streamed into Delta batch by batch: Unified Itemized Transactions of 10M order lines would
+    # otherwise sit whole in memory as Arrow (~4 GB) before the first byte is written.
+    result = relation.to_arrow_reader(STREAM_BATCH_ROWS)
+    stored = database_storage_name(database.name, table)
+    version = lakehouse.write("database", stored, result, description=f"{database.name}.{table}")
+    return TableReport(table, lakehouse.row_count("database", stored), [(f.name, str(f.type)) for f in result.schema], version)

@@ -23,6 +23,7 @@ from amperity_pipelines.layers.session import connect, open_session
 from amperity_pipelines.storage.lakehouse import Lakehouse
 
 LEDGER = "loaded_files"
+STREAM_BATCH_ROWS = 1 << 17
 LEDGER_SCHEMA = pa.schema(
     [
         ("domain_table", pa.string()),
@@ -153,21 +154,25 @@ def load_domain_table(
 def build_custom_domain_table(tenant: Tenant, table: DomainTable, lakehouse: Lakehouse) -> DomainLoadReport:
     """Run a custom domain table's Spark SQL over the current domain tables and land the result."""
     con = open_session(tenant, lakehouse)
-    result = con.sql(transpile(table.sql, read="spark")).to_arrow_table()
-    missing = [key for key in table.primary_key if key not in result.column_names]
+    relation = con.sql(transpile(table.sql, read="spark"))
+    produced = relation.columns  # known before the query runs
+    missing = [key for key in table.primary_key if key not in produced]
     if missing:
         raise ValueError(
             f"custom domain table {table.name}: primary key column(s) {', '.join(missing)} are not produced by "
-            f"{table.custom.sql} (its columns: {', '.join(result.column_names)})"
+            f"{table.custom.sql} (its columns: {', '.join(produced)})"
         )
-    untagged = [column for column in table.tags if column not in result.column_names]
+    untagged = [column for column in table.tags if column not in produced]
     if untagged:
         raise ValueError(
             f"custom domain table {table.name}: tags name column(s) {', '.join(untagged)} that {table.custom.sql} "
-            f"does not produce (its columns: {', '.join(result.column_names)})"
+            f"does not produce (its columns: {', '.join(produced)})"
         )
+    # Streamed into Delta batch by batch rather than held whole as Arrow first.
+    result = relation.to_arrow_reader(STREAM_BATCH_ROWS)
     version = lakehouse.write("domain", table.key, result, description=f"Custom domain table {table.name}")
-    return DomainLoadReport(table=table.name, rows=result.num_rows, version=version, columns=_columns(result.schema))
+    rows = lakehouse.row_count("domain", table.key)
+    return DomainLoadReport(table=table.name, rows=rows, version=version, columns=_columns(result.schema))
 
 
 def _ledger_keys(lakehouse: Lakehouse, table: str) -> set[tuple[str, int, int]]:

@@ -83,6 +83,12 @@ class Lakehouse:
     def read(self, layer: str, name: str, *, version: int | None = None, columns: list[str] | None = None) -> pa.Table:
         return self.table(layer, name, version=version).to_pyarrow_table(columns=columns)
 
+    def stream(
+        self, layer: str, name: str, *, version: int | None = None, columns: list[str] | None = None
+    ) -> pa.RecordBatchReader:
+        """The rows of `read`, batch by batch in file order, never all in memory at once."""
+        return self.table(layer, name, version=version).to_pyarrow_dataset().scanner(columns=columns).to_reader()
+
     def files(self, layer: str, name: str, *, version: int | None = None) -> list[str]:
         return self.table(layer, name, version=version).file_uris()
 
