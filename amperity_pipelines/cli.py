@@ -12,7 +12,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -174,8 +176,19 @@ def cmd_demo(args) -> int:
     tenant = _tenant(None)
     resource = _resource(args)
     landing = Path(resource.landing_root) / tenant.name
-    print(f"Generating the demo retailer's files for {args.people:,} people into {landing} ...", flush=True)
-    generate_demo_data(landing, people=args.people, seed=args.seed)
+    params = {"people": args.people, "seed": args.seed}
+    marker = landing / ".demo-params.json"
+    if marker.is_file() and json.loads(marker.read_text()) == params:
+        print(f"Reusing the demo files for {args.people:,} people already in {landing}.", flush=True)
+    else:
+        if landing.exists():
+            # Different data: start the demo tenant over so no rows of the old data set linger.
+            print(f"Replacing {landing} and the demo tenant's tables under {resource.root}.", flush=True)
+            shutil.rmtree(Path(resource.root) / tenant.name, ignore_errors=True)
+            shutil.rmtree(resource.exports_for(tenant.name), ignore_errors=True)
+        print(f"Generating the demo retailer's files for {args.people:,} people into {landing} ...", flush=True)
+        generate_demo_data(landing, people=args.people, seed=args.seed, overwrite=True)
+        marker.write_text(json.dumps(params))
     print(f"Materializing tenant {tenant.name} (domain tables -> Stitch -> customer 360 -> queries -> exports) ...", flush=True)
     summary = materialize_tenant(tenant, resource, log_level=args.log_level)
     _print_summary(tenant, resource, summary)
