@@ -71,6 +71,11 @@ class InputColumns:
         return exp.cast(value, type_, dialect="duckdb")
 
     @property
+    def sk_columns(self) -> tuple[str, ...]:
+        """Separation keys (sk_*), lower case, in input order."""
+        return tuple(lower for lower in self.present if lower.startswith("sk_"))
+
+    @property
     def value_columns(self) -> tuple[tuple[str, str], ...]:
         """Every profile column in output order, fk_* included."""
         return PROFILE_COLUMNS + tuple((fk, "VARCHAR") for fk in self.fk_columns) + TIME_COLUMNS
@@ -143,8 +148,15 @@ def assignment_query(
     )
 
 
-def output_query(records: str, assignment: str, columns: InputColumns) -> exp.Expression:
-    """Unified Coalesced rows (in no particular order): original values joined to their IDs."""
+def output_query(
+    records: str, assignment: str, columns: InputColumns, blv: tuple[str, ...] = ("email", "phone")
+) -> exp.Expression:
+    """Unified Coalesced rows (in no particular order): original values joined to their IDs.
+
+    `blv` names the semantics whose blv_<semantic> flags the assignment table carries.
+    """
+    flags = [column(f"blv_{name}", "a").as_(f"blv_{name}") for name in blv]
+    has_blv = exp.or_(*(column(f"blv_{name}", "a") for name in blv)) if blv else exp.false()
     values = [
         derived_full_name(column("full_name", "r"), column("given_name", "r"), column("surname", "r")).as_(name)
         if name == "full_name"
@@ -154,12 +166,13 @@ def output_query(records: str, assignment: str, columns: InputColumns) -> exp.Ex
     return fill(
         """
         SELECT
-          a.amperity_id, r.datasource, r.pk, $values, a.component_id, a.is_supersized,
-          a.blv_email OR a.blv_phone AS has_blv, a.blv_email, a.blv_phone
+          a.amperity_id, r.datasource, r.pk, $values, a.component_id, a.is_supersized, $has_blv AS has_blv, $flags
         FROM ($records) AS r
         JOIN $assignment AS a ON a.datasource = r.datasource AND a.pk = r.pk
         """,
         values=values,
+        has_blv=has_blv,
+        flags=flags,
         records=typed_records(records, columns, columns.value_columns),
         assignment=table(assignment),
     )

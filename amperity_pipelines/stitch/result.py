@@ -29,6 +29,21 @@ class StitchStats:
     """Number of clusters (Amperity IDs) per size bucket, every bucket present."""
     supersized_clusters: int = 0
     bad_values: int = 0
+    pairs_scored: int | None = None
+    """Candidate pairs the blocking produced and the model scored (probabilistic Stitch)."""
+    pairs_kept: int | None = None
+    """Pairs scoring at or above the threshold."""
+    trivial_duplicates: int | None = None
+    """Records collapsed onto an identical record before blocking."""
+    oversized_blocks: int | None = None
+    """Blocks skipped for exceeding the block size cap (listed in StitchResult.oversized_blocks)."""
+    pairs_skipped: int | None = None
+    """Pairs the skipped blocks would have produced."""
+    split_components: int | None = None
+    """Components that held a hard conflict and were split."""
+    largest_cluster: int | None = None
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    """Wall time per stage of the run."""
 
     @property
     def dedupe_rate(self) -> float:
@@ -43,6 +58,15 @@ class StitchStats:
             "cluster_sizes": dict(self.cluster_sizes),
             "supersized_clusters": self.supersized_clusters,
             "bad_values": self.bad_values,
+            **{
+                name: getattr(self, name)
+                for name in (
+                    "pairs_scored", "pairs_kept", "trivial_duplicates", "oversized_blocks", "pairs_skipped",
+                    "split_components", "largest_cluster",
+                )  # fmt: skip
+                if getattr(self, name) is not None
+            },
+            **({"stage_seconds": dict(self.stage_seconds)} if self.stage_seconds else {}),
         }
 
 
@@ -63,5 +87,29 @@ class StitchResult:
     unified_changes_pks: pa.Table
     """Records added, deleted or moved since the previous run (empty without a previous run)."""
     bad_values: pa.Table
-    """Keys ignored by the bad-value rule: semantic, value, num_records, num_given_names."""
+    """Values ignored for matching. Deterministic: semantic, value, num_records, num_given_names;
+    probabilistic: datasource, semantic, value, num_values, num_proxy, proxy, origin."""
     stats: StitchStats
+    unified_scores: pa.Table | None = None
+    """Scored pairs inside clusters: amperity_id, source1, pk1, source2, pk2, score, match_category, match_type."""
+    unified_preprocessed_raw: pa.Table | None = None
+    """Preprocessed values per record (bad values NULL), with rep_ds/rep_pk of trivial duplicates."""
+    blocking_keys: pa.Table | None = None
+    """datasource, pk, strategy, bk, is_oversized."""
+    unified_changes_clusters: pa.Table | None = None
+    """Amperity IDs added, deleted, merged, split or updated since the previous run."""
+    oversized_blocks: pa.Table | None = None
+    """Blocks skipped for exceeding the cap: strategy, bk, size, pairs_skipped."""
+    model: pa.Table | None = None
+    """The fitted model: m, u and weight per comparison level, and the prior (see stitch.model)."""
+    settings: object | None = None
+    """The settings of the run (StitchSettings), for explain."""
+
+    TABLES = (
+        "unified_coalesced", "unified_changes_pks", "unified_changes_clusters", "unified_scores",
+        "unified_preprocessed_raw", "blocking_keys", "bad_values", "oversized_blocks", "model",
+    )  # fmt: skip
+
+    def tables(self) -> dict[str, pa.Table]:
+        """The run's tables by name (those the engine produced)."""
+        return {name: getattr(self, name) for name in self.TABLES if getattr(self, name) is not None}

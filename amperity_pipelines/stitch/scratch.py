@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     import duckdb
 
 
+STREAM_BATCH_ROWS = 100_000
+
+
 class Scratch:
     """Names, creates and finally drops the intermediate tables of a run on one connection."""
 
@@ -40,6 +43,12 @@ class Scratch:
         self._arrow.append(name)
         return name
 
+    def drop(self, name: str) -> None:
+        """Drop a table of this run early, to free its memory."""
+        if name in self._tables:
+            self.run(fill("DROP TABLE IF EXISTS $t", t=table(name)))
+            self._tables.remove(name)
+
     def run(self, statement: exp.Expression) -> duckdb.DuckDBPyConnection:
         return self.con.execute(render(statement))
 
@@ -48,6 +57,15 @@ class Scratch:
 
     def arrow(self, query: exp.Expression) -> pa.Table:
         return self.run(query).to_arrow_table()
+
+    def arrow_streamed(self, query: exp.Expression) -> pa.Table:
+        """`arrow` through a record-batch stream.
+
+        With duckdb 1.5.5, `to_arrow_table()` on a large join (a million rows) sometimes never
+        finishes, every worker idle; reading the same result as a stream has not hung, and keeps
+        no second copy of the result inside DuckDB.
+        """
+        return self.run(query).fetch_record_batch(STREAM_BATCH_ROWS).read_all()
 
     def close(self) -> None:
         for name in reversed(self._tables):

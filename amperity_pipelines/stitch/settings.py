@@ -61,3 +61,189 @@ class DeterministicSettings:
             raise ValueError("bad_value_max_given_names must be at least 1 (or None to turn the rule off)")
         if self.supersized_threshold < 1:
             raise ValueError("supersized_threshold must be at least 1")
+
+
+# --- Probabilistic Stitch -------------------------------------------------------------------
+
+STRATEGIES: tuple[str, ...] = (
+    "dnf1", "dnf2", "dnf3", "dnf4", "dnf5", "dnf6", "dnf7", "dnf8", "dnf9", "dnf10",
+    "email", "phone", "fk", "address", "company", "name",
+)  # fmt: skip
+DEFAULT_STRATEGIES: tuple[str, ...] = ("dnf1", "dnf3", "dnf4", "dnf5", "dnf6", "dnf7", "dnf8", "email", "phone", "fk")
+CLASSIFIERS: tuple[str, ...] = ("fk-priority", "sk-priority")
+RUN_TYPES: tuple[str, ...] = ("normal", "incremental", "one-to-one")
+RULE_CONDITIONS: dict[str, str] = {
+    # condition -> "cluster" or "separate": what a rule with it does when it fires
+    "present-and-equal": "cluster",
+    "fuzzy-similar": "cluster",
+    "present-and-not-equal": "separate",
+    "fuzzy-different": "separate",
+    "incompatible-names": "separate",
+    "different-birthdates": "separate",
+    "different-generations": "separate",
+    "different-companies": "separate",
+}
+# The semantic each fuzzy/* condition looks at; the generic conditions name theirs.
+RULE_SEMANTICS: dict[str, str] = {
+    "incompatible-names": "given_name",
+    "different-birthdates": "birthdate",
+    "different-generations": "generational_suffix",
+    "different-companies": "company",
+}
+RULE_VALUE_SEMANTICS: tuple[str, ...] = (
+    "given_name", "surname", "email", "phone", "address", "postal", "city", "state", "birthdate",
+    "gender", "company", "generational_suffix",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A deterministic rule, evaluated top-down before the model: the first one that fires decides.
+
+    A cluster rule that fires scores the pair 5.0; a separate rule scores it 0.0, and its records
+    may never share a cluster (clustering splits components that hold such a pair). A rule fires
+    only when both records have the value. `semantic` is needed by the generic conditions
+    (present-and-equal, fuzzy-similar, present-and-not-equal, fuzzy-different) and is implied by
+    the others.
+    """
+
+    condition: str
+    semantic: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.condition not in RULE_CONDITIONS:
+            raise ValueError(f"unknown rule condition {self.condition!r}: expected one of {', '.join(RULE_CONDITIONS)}")
+        implied = RULE_SEMANTICS.get(self.condition)
+        semantic = self.semantic or implied
+        if semantic is None:
+            raise ValueError(f"rule {self.condition!r} needs a semantic")
+        if implied and semantic != implied:
+            raise ValueError(f"rule {self.condition!r} looks at {implied}, not {semantic}")
+        if semantic not in RULE_VALUE_SEMANTICS:
+            raise ValueError(f"unknown rule semantic {semantic!r}: expected one of {', '.join(RULE_VALUE_SEMANTICS)}")
+        object.__setattr__(self, "semantic", semantic)
+
+    @property
+    def action(self) -> str:
+        return RULE_CONDITIONS[self.condition]
+
+    @property
+    def name(self) -> str:
+        return f"{self.action}:{self.condition}:{self.semantic}"
+
+
+@dataclass(frozen=True)
+class BadValueRule:
+    """A `semantic` value seen with more than `threshold` distinct `proxy` values is ignored."""
+
+    semantic: str
+    proxy: str
+    threshold: int
+
+    def __post_init__(self) -> None:
+        for field_ in (self.semantic, self.proxy):
+            if field_ not in BAD_VALUE_SEMANTICS:
+                raise ValueError(f"unknown bad-value semantic {field_!r}: expected one of {', '.join(BAD_VALUE_SEMANTICS)}")
+        if self.threshold < 1:
+            raise ValueError("a bad-value threshold must be at least 1")
+
+
+TF_ADJUSTABLE: tuple[str, ...] = ("given_name", "surname", "address", "email")
+BAD_VALUE_SEMANTICS: tuple[str, ...] = ("given_name", "surname", "email", "phone", "address")
+DEFAULT_BAD_VALUE_RULES: tuple[BadValueRule, ...] = (
+    BadValueRule("email", "given_name", 20),
+    BadValueRule("email", "surname", 20),
+    BadValueRule("phone", "given_name", 20),
+    BadValueRule("address", "given_name", 40),
+)
+DEFAULT_RULES: tuple[Rule, ...] = (
+    Rule("different-generations"),
+    Rule("different-birthdates"),
+    Rule("incompatible-names"),
+)
+
+
+@dataclass(frozen=True)
+class StitchSettings:
+    """Options of a probabilistic Stitch run (Amperity's Stitch settings, in snake case)."""
+
+    threshold: int = 3
+    """Pairs scoring at least this (1 Weak .. 5 Exact; default 3 High) are clustered."""
+    strategies: tuple[str, ...] = DEFAULT_STRATEGIES
+    """Blocking strategies (product notes 3.3)."""
+    block_size_cap: int = 1000
+    """Blocks with more records are skipped and listed in the result's oversized_blocks."""
+    classifier: str = "fk-priority"
+    """fk-priority: identical FK (5.0) wins over conflicting separation keys (0.0); sk-priority: the reverse."""
+    rules: tuple[Rule, ...] = DEFAULT_RULES
+    """Ordered rules applied after the FK/SK overrides and before the model."""
+    model_fallback: bool = True
+    """Pairs no rule decides are scored by the model; False leaves them unclustered (score 0.0)."""
+    bad_value_rules: tuple[BadValueRule, ...] = DEFAULT_BAD_VALUE_RULES
+    allow_business_email: bool = False
+    """Keep role inboxes (info@, sales@...) that the built-in junk list otherwise drops."""
+    nickname_changes: tuple[tuple[str, str, str], ...] = ()
+    """(canonical_name, nickname, ADD|REMOVE) applied to the shipped nickname list."""
+    tf_adjusted: tuple[str, ...] = ("given_name", "surname", "address", "email")
+    """Comparisons whose exact-match weight depends on how common the shared value is."""
+    supersized_threshold: int = 500
+    trivial_duplicates: bool = True
+    """Collapse records with identical preprocessed PII before blocking (expanded back at the end)."""
+    u_sample_pairs: int = 300_000
+    """Random record pairs drawn to estimate the u probabilities."""
+    em_iterations: int = 30
+    seed: int = 42
+    """Seed of the random pairs, so that a run is reproducible."""
+    run_type: str = "normal"
+    """normal, incremental (attach new records only) or one-to-one (one Amperity ID per ck)."""
+    id_seed: str = "amperity-pipelines"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "strategies", tuple(dict.fromkeys(self.strategies)))
+        object.__setattr__(self, "rules", tuple(self.rules))
+        object.__setattr__(self, "bad_value_rules", tuple(self.bad_value_rules))
+        object.__setattr__(self, "nickname_changes", tuple(tuple(c) for c in self.nickname_changes))
+        object.__setattr__(self, "tf_adjusted", tuple(self.tf_adjusted))
+        unknown = [s for s in self.strategies if s not in STRATEGIES]
+        if unknown:
+            raise ValueError(f"unknown blocking strategy {', '.join(unknown)}: expected some of {', '.join(STRATEGIES)}")
+        if self.threshold not in (1, 2, 3, 4, 5):
+            raise ValueError("threshold must be one of 1, 2, 3, 4, 5")
+        if self.classifier not in CLASSIFIERS:
+            raise ValueError(f"classifier must be one of {', '.join(CLASSIFIERS)}")
+        if self.run_type not in RUN_TYPES:
+            raise ValueError(f"run_type must be one of {', '.join(RUN_TYPES)}")
+        bad_tf = [f for f in self.tf_adjusted if f not in TF_ADJUSTABLE]
+        if bad_tf:
+            raise ValueError(f"term-frequency adjustment exists for {', '.join(TF_ADJUSTABLE)}, not {', '.join(bad_tf)}")
+        for name, value, low in (
+            ("block_size_cap", self.block_size_cap, 2),
+            ("supersized_threshold", self.supersized_threshold, 1),
+            ("u_sample_pairs", self.u_sample_pairs, 1000),
+            ("em_iterations", self.em_iterations, 1),
+        ):
+            if value < low:
+                raise ValueError(f"{name} must be at least {low}")
+        for rule in self.rules:
+            if not isinstance(rule, Rule):
+                raise TypeError(f"rules must be Rule objects, not {type(rule).__name__}")
+
+
+def settings_to_dict(settings: StitchSettings) -> dict[str, object]:
+    """Plain data (JSON-ready) of `settings`; `settings_from_dict` reads it back."""
+    data = {name: getattr(settings, name) for name in settings.__dataclass_fields__}
+    data["rules"] = [{"condition": r.condition, "semantic": r.semantic} for r in settings.rules]
+    data["bad_value_rules"] = [
+        {"semantic": r.semantic, "proxy": r.proxy, "threshold": r.threshold} for r in settings.bad_value_rules
+    ]
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}
+
+
+def settings_from_dict(data: dict[str, object]) -> StitchSettings:
+    values = dict(data)
+    values["rules"] = tuple(Rule(**r) for r in values.get("rules", []))
+    values["bad_value_rules"] = tuple(BadValueRule(**r) for r in values.get("bad_value_rules", []))
+    unknown = set(values) - set(StitchSettings.__dataclass_fields__)
+    if unknown:
+        raise ValueError(f"unknown Stitch setting(s): {', '.join(sorted(unknown))}")
+    return StitchSettings(**values)

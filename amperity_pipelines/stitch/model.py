@@ -1,0 +1,305 @@
+"""The pairwise model: Fellegi-Sunter weights learned without labels, and the 0-5 score.
+
+For a comparison level, m = P(level | same person) and u = P(level | different people); the
+level adds log2(m / u) bits to the pair's match weight. A pair's match weight is the prior log2
+odds that two random records are one person plus the bits of every comparable feature:
+
+- u comes from data alone. The exact level's u is the chance that two random records share a
+  value, sum(count * (count - 1)) / (n * (n - 1)) over the value counts (exact, no sampling);
+  the other levels split the rest in the proportions seen on random record pairs.
+- m comes from expectation-maximisation over the candidate pairs' level patterns with u held
+  fixed (as Splink does). Each comparison's m is taken from an EM run over the pairs that some
+  strategy *not* made of that comparison blocked, so that blocking on email does not make email
+  agreement look universal among matches. Priors (`Comparison.prior_m`, worth PRIOR_PAIRS
+  pairs) keep rare levels sane; m and u are clamped to [1e-6, 1 - 1e-6].
+- Weights are then made monotone: the lowest level is at most 0, the exact level at least 0,
+  and each level at least the one below it (a running maximum).
+- Term frequency: on the exact level of given name, surname and address the weight becomes
+  log2(m_exact / tf(value)), tf being the value's share of the records, clamped between the
+  level below and the plain exact weight + TF_MAX_BOOST bits, so a shared JOHN counts less than
+  a shared XIOMARA.
+
+Score (Amperity's category.strength, 0.0-5.0) from the match weight W, in bits (W = log2 of
+the posterior odds, so High starts where a match becomes more likely than not):
+    W < -14: 0 None      -14 <= W < -6: 1 Weak    -6 <= W < 0: 2 Moderate
+    0 <= W < 10: 3 High  10 <= W: 4 Excellent      (5 Exact only by rule, see scoring.py)
+with the fraction = the position of W inside its band (None from -28, Excellent up to 30),
+floored to two decimals and at most .99. The mapping is non-decreasing in W.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+from sqlglot import exp
+
+from amperity_pipelines.stitch.comparisons import BY_NAME, COMPARISONS, Comparison
+from amperity_pipelines.stitch.sql import column, fill
+
+PRIOR_PAIRS = 20.0
+PROB_FLOOR = 1e-6
+TF_MAX_BOOST = 10.0
+U_CORRECTION_ROUNDS = 2
+U_FLOOR_SHARE = 0.05
+# (category, lower bound in bits, upper bound used for the fraction)
+SCORE_BANDS: tuple[tuple[int, float, float], ...] = (
+    (4, 10.0, 30.0),
+    (3, 0.0, 10.0),
+    (2, -6.0, 0.0),
+    (1, -14.0, -6.0),
+    (0, -28.0, -14.0),
+)
+CATEGORY_NAMES = {5: "Exact", 4: "Excellent", 3: "High", 2: "Moderate", 1: "Weak", 0: "None"}
+PRIOR_ROW = "__prior__"
+
+
+@dataclass(frozen=True)
+class Model:
+    """Fitted m, u and weights per comparison level, and the prior log2 odds of a random pair."""
+
+    m: dict[str, np.ndarray]
+    u: dict[str, np.ndarray]
+    weights: dict[str, np.ndarray]
+    prior: float
+    """log2(P(match) / P(non-match)) for two records drawn at random."""
+    tf_adjusted: tuple[str, ...] = ()
+
+    def table(self) -> pa.Table:
+        """One row per comparison level (comparison, level, level_name, m, u, weight), the prior last."""
+        rows = [
+            (name, i, BY_NAME[name].levels[i], float(self.m[name][i]), float(self.u[name][i]), float(w[i]), name in self.tf_adjusted)
+            for name, w in self.weights.items()
+            for i in range(len(w))
+        ]
+        rows.append((PRIOR_ROW, 0, "prior", None, None, self.prior, False))
+        names = ("comparison", "level", "level_name", "m", "u", "weight", "tf_adjusted")
+        return pa.table({n: [r[k] for r in rows] for k, n in enumerate(names)})
+
+    @classmethod
+    def from_table(cls, data: pa.Table) -> Model:
+        rows = data.to_pylist()
+        prior = next(r["weight"] for r in rows if r["comparison"] == PRIOR_ROW)
+        m, u, w, tf = {}, {}, {}, []
+        for c in COMPARISONS:
+            mine = sorted((r for r in rows if r["comparison"] == c.name), key=lambda r: r["level"])
+            if not mine:
+                continue
+            m[c.name] = np.array([r["m"] for r in mine])
+            u[c.name] = np.array([r["u"] for r in mine])
+            w[c.name] = np.array([r["weight"] for r in mine])
+            if mine[0]["tf_adjusted"]:
+                tf.append(c.name)
+        return cls(m=m, u=u, weights=w, prior=prior, tf_adjusted=tuple(tf))
+
+
+# --- u ---------------------------------------------------------------------------------------
+
+
+def frequency_query(matching: str, value: exp.Expression) -> exp.Expression:
+    """P(two random records that have the value share it): sum c(c-1) / (n(n-1)) over value counts."""
+    return fill(
+        """
+        SELECT COALESCE(SUM(c * (c - 1)) / NULLIF(SUM(c) * (SUM(c) - 1), 0), 0.0) AS u
+        FROM (SELECT $v AS v, COUNT(*)::DOUBLE AS c FROM $m AS a WHERE $v IS NOT NULL GROUP BY 1)
+        """,
+        v=value,
+        m=exp.to_table(matching),
+    )
+
+
+def u_probabilities(shared: dict[str, dict[int, float]], sampled: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """u per level.
+
+    `shared[comparison][level]` is the chance that two random records share the level's value
+    (Comparison.frequency): a level with such a value gets the difference to the next such
+    level above it (same local part minus same email); the other levels split what is left in
+    the proportions of the random pairs (`sampled` counts, each level seen once more than it
+    was, so none is 0).
+    """
+    u = {}
+    for c in COMPARISONS:
+        probs = np.zeros(len(c.levels))
+        above = 0.0
+        for level in sorted(shared[c.name], reverse=True):
+            at_least = min(max(shared[c.name][level], above + PROB_FLOOR), 1 - PROB_FLOOR)
+            probs[level] = at_least - above
+            above = at_least
+        others = [k for k in range(len(c.levels)) if k not in shared[c.name]]
+        counts = np.asarray(sampled.get(c.name, np.zeros(len(c.levels))), dtype=float)[others] + 1.0
+        probs[others] = (1.0 - above) * counts / counts.sum()
+        u[c.name] = np.clip(probs, PROB_FLOOR, 1 - PROB_FLOOR)
+    return u
+
+
+# --- m by EM ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Patterns:
+    """Distinct level patterns of the candidate pairs: levels (rows x comparisons, -1 = NULL),
+    the strategies that blocked them (bit masks) and how many pairs show each."""
+
+    levels: np.ndarray
+    blocked_by: np.ndarray
+    counts: np.ndarray
+
+
+def em(patterns: Patterns, u: dict[str, np.ndarray], *, iterations: int, rows: np.ndarray | None = None):
+    """Fit m (per comparison) and lambda (match share) on the selected pattern rows, u fixed."""
+    select = np.ones(len(patterns.counts), bool) if rows is None else rows
+    levels, counts = patterns.levels[select], patterns.counts[select].astype(float)
+    m = {c.name: np.asarray(c.prior_m, float) / sum(c.prior_m) for c in COMPARISONS}
+    share = 0.3
+    for _ in range(iterations):
+        logit = np.full(len(counts), math.log(share / (1 - share)))
+        for j, c in enumerate(COMPARISONS):
+            observed = levels[:, j] >= 0
+            index = levels[observed, j]
+            logit[observed] += np.log(m[c.name][index]) - np.log(u[c.name][index])
+        responsibility = 1.0 / (1.0 + np.exp(-np.clip(logit, -700, 700)))
+        weight = counts * responsibility
+        share = float(np.clip(weight.sum() / max(counts.sum(), 1.0), 1e-6, 1 - 1e-6))
+        new_m = {}
+        for j, c in enumerate(COMPARISONS):
+            observed = levels[:, j] >= 0
+            totals = np.bincount(levels[observed, j], weights=weight[observed], minlength=len(c.levels))
+            prior = np.asarray(c.prior_m, float) / sum(c.prior_m)
+            new_m[c.name] = np.clip((totals + PRIOR_PAIRS * prior) / (totals.sum() + PRIOR_PAIRS), PROB_FLOOR, 1 - PROB_FLOOR)
+        if all(np.allclose(new_m[k], m[k], atol=1e-6) for k in m):
+            m = new_m
+            break
+        m = new_m
+    return m, share
+
+
+def free_strategies_mask(comparison: str, strategies: tuple[str, ...], fields: dict[str, frozenset[str]], bits) -> int:
+    """Bit mask of the strategies whose key does not use `comparison`."""
+    mask = 0
+    for s in strategies:
+        if comparison not in fields[s]:
+            mask |= bits(s)
+    return mask
+
+
+def fit_m(patterns: Patterns, u: dict[str, np.ndarray], free_masks: dict[str, int], *, iterations: int):
+    """m per comparison from the pairs its free strategies blocked (all pairs when there are
+    fewer than 100 of those); lambda among all candidate pairs."""
+    m_all, share = em(patterns, u, iterations=iterations)
+    m = {}
+    for c in COMPARISONS:
+        rows = (patterns.blocked_by & free_masks.get(c.name, 0)) != 0
+        if patterns.counts[rows].sum() >= 100 and rows.sum() < len(rows):
+            m[c.name] = em(patterns, u, iterations=iterations, rows=rows)[0][c.name]
+        else:
+            m[c.name] = m_all[c.name]
+    return m, share
+
+
+def corrected_u(observed: np.ndarray, m: np.ndarray, match_share: float) -> np.ndarray:
+    """u without the true matches that random pairs contain.
+
+    Random pairs agree on a level with probability (1 - p) u + p m, p being the match share of
+    random pairs: for a near-unique identifier (email, phone) most of that agreement is true
+    matches, and taking it all for u caps the evidence of agreeing at even odds. Each level keeps
+    at least U_FLOOR_SHARE of what was observed, so noise cannot make it infinitely telling.
+    """
+    u = np.maximum((observed - match_share * m) / (1 - match_share), U_FLOOR_SHARE * observed)
+    return np.clip(u / u.sum(), PROB_FLOOR, 1 - PROB_FLOOR)
+
+
+def monotone_weights(m: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """log2(m/u) per level, lowest level <= 0 <= exact level, non-decreasing along the levels."""
+    w = np.log2(m) - np.log2(u)
+    w[0] = min(w[0], 0.0)
+    w[-1] = max(w[-1], 0.0)
+    return np.maximum.accumulate(w)
+
+
+def fit(
+    patterns: Patterns,
+    u: dict[str, np.ndarray],
+    free_masks: dict[str, int],
+    *,
+    candidate_pairs: int,
+    records: int,
+    iterations: int,
+    tf_adjusted: tuple[str, ...],
+) -> Model:
+    all_pairs = max(records * (records - 1) / 2, 1.0)
+    observed = u
+    for _ in range(U_CORRECTION_ROUNDS + 1):
+        m, share = fit_m(patterns, u, free_masks, iterations=iterations)
+        p = min(max(share * candidate_pairs, 1.0) / all_pairs, 0.5)
+        u = {name: corrected_u(observed[name], m[name], p) for name in observed}
+    weights = {c.name: monotone_weights(m[c.name], u[c.name]) for c in COMPARISONS}
+    return Model(m=m, u=u, weights=weights, prior=math.log2(p / (1 - p)), tf_adjusted=tf_adjusted)
+
+
+# --- SQL of the weight and the score ---------------------------------------------------------
+
+
+def level_weight(model: Model, comparison: Comparison, level: exp.Expression, tf: dict[str, exp.Expression]) -> exp.Expression:
+    """Bits the comparison adds at `level` (0 when NULL); TF-adjusted levels read `tf[column]`.
+
+    A TF-adjusted level weighs log2(m / tf(value)), kept between the level below (and 0 for the
+    top level) and the next level above (the plain weight + TF_MAX_BOOST for the top level), so
+    that the weights stay monotone.
+    """
+    w = model.weights[comparison.name]
+    ifs = [exp.If(this=exp.Literal.number(i), true=exp.Literal.number(round(float(x), 6))) for i, x in enumerate(w)]
+    if comparison.name in model.tf_adjusted:
+        for k, name in comparison.tf.items():
+            if name not in tf:
+                continue
+            low = float(w[k - 1]) if k > 0 else float(w[k])
+            low = max(low, 0.0) if k == comparison.top else low
+            high = float(w[k]) + TF_MAX_BOOST if k == comparison.top else float(w[k + 1])
+            adjusted = fill(
+                "GREATEST($low, LEAST($high, $log_m - LOG2(GREATEST($tf, 1e-9))))",
+                low=round(low, 6),
+                high=round(max(high, low), 6),
+                log_m=round(float(np.log2(model.m[comparison.name][k])), 6),
+                tf=tf[name],
+            )
+            ifs[k] = exp.If(this=exp.Literal.number(k), true=adjusted)
+    return exp.Case(this=level, ifs=ifs, default=exp.Literal.number(0))
+
+
+def match_weight(model: Model, levels: dict[str, exp.Expression], tfs: dict[str, exp.Expression]) -> exp.Expression:
+    """The prior plus every comparison's bits; `tfs` maps tf column names to expressions."""
+    total: exp.Expression = exp.Literal.number(round(model.prior, 6))
+    for c in COMPARISONS:
+        total = exp.Add(this=total, expression=level_weight(model, c, levels[c.name], tfs))
+    return total
+
+
+def score_from_weight(weight: exp.Expression) -> exp.Expression:
+    """The 0.0-4.99 score of a match weight (see the module docstring)."""
+    ifs = []
+    for category, low, high in SCORE_BANDS:
+        fraction = fill(
+            "LEAST(0.99, GREATEST(0.0, FLOOR(($w - $low) / $width * 100) / 100))",
+            w=weight,
+            low=low,
+            width=high - low,
+        )
+        ifs.append(exp.If(this=fill("$w >= $low", w=weight, low=low if category else -1e300), true=fill("$c + $f", c=float(category), f=fraction)))
+    return exp.Case(ifs=ifs, default=exp.Literal.number(0.0))
+
+
+def category_name(score: exp.Expression) -> exp.Expression:
+    return exp.Case(
+        this=fill("CAST(FLOOR($s) AS INTEGER)", s=score),
+        ifs=[exp.If(this=exp.Literal.number(k), true=exp.Literal.string(v)) for k, v in CATEGORY_NAMES.items()],
+    )
+
+
+def score_of_weight(weight: float) -> float:
+    """The same mapping in Python (explain, tests)."""
+    for category, low, high in SCORE_BANDS:
+        if weight >= low or category == 0:
+            return category + min(0.99, max(0.0, math.floor((weight - low) / (high - low) * 100) / 100))
+    return 0.0
