@@ -29,7 +29,9 @@ def _key(*parts: exp.Expression) -> exp.Expression:
     """parts joined with ':', NULL when any part is NULL."""
     texts = [exp.cast(p, "VARCHAR") for p in parts]
     condition = exp.and_(*(exp.Not(this=exp.Is(this=t.copy(), expression=exp.Null())) for t in texts))
-    joined = exp.func("CONCAT_WS", exp.Literal.string(":"), *texts)
+    joined = texts[0].copy()
+    for text in texts[1:]:
+        joined = exp.DPipe(this=exp.DPipe(this=joined, expression=exp.Literal.string(":")), expression=text.copy())
     return exp.Case(ifs=[exp.If(this=condition, true=joined)])
 
 

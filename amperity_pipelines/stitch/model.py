@@ -11,7 +11,8 @@ odds that two random records are one person plus the bits of every comparable fe
   fixed (as Splink does). Each comparison's m is taken from an EM run over the pairs that some
   strategy *not* made of that comparison blocked, so that blocking on email does not make email
   agreement look universal among matches. Priors (`Comparison.prior_m`, worth PRIOR_PAIRS
-  pairs) keep rare levels sane; m and u are clamped to [1e-6, 1 - 1e-6].
+  pairs) keep rare levels sane; m is clamped to [1e-6, 1 - 1e-6], u to [1e-12, 1 - 1e-12].
+- Random pairs contain true matches too; u is corrected for them (`corrected_u`).
 - Weights are then made monotone: the lowest level is at most 0, the exact level at least 0,
   and each level at least the one below it (a running maximum).
 - Term frequency: on the exact level of given name, surname and address the weight becomes
@@ -41,6 +42,10 @@ from amperity_pipelines.stitch.sql import column, fill
 
 PRIOR_PAIRS = 20.0
 PROB_FLOOR = 1e-6
+U_FLOOR = 1e-12
+"""u may be far smaller than m's floor: two records of different people sharing an email is a
+one-in-millions event, and the evidence of agreeing must keep growing with the record count
+(the prior odds of a random pair shrink as 1/n)."""
 TF_MAX_BOOST = 10.0
 U_CORRECTION_ROUNDS = 2
 U_FLOOR_SHARE = 0.05
@@ -124,13 +129,13 @@ def u_probabilities(shared: dict[str, dict[int, float]], sampled: dict[str, np.n
         probs = np.zeros(len(c.levels))
         above = 0.0
         for level in sorted(shared[c.name], reverse=True):
-            at_least = min(max(shared[c.name][level], above + PROB_FLOOR), 1 - PROB_FLOOR)
+            at_least = min(max(shared[c.name][level], above + U_FLOOR), 1 - U_FLOOR)
             probs[level] = at_least - above
             above = at_least
         others = [k for k in range(len(c.levels)) if k not in shared[c.name]]
         counts = np.asarray(sampled.get(c.name, np.zeros(len(c.levels))), dtype=float)[others] + 1.0
         probs[others] = (1.0 - above) * counts / counts.sum()
-        u[c.name] = np.clip(probs, PROB_FLOOR, 1 - PROB_FLOOR)
+        u[c.name] = np.clip(probs, U_FLOOR, 1 - U_FLOOR)
     return u
 
 
@@ -207,7 +212,7 @@ def corrected_u(observed: np.ndarray, m: np.ndarray, match_share: float) -> np.n
     at least U_FLOOR_SHARE of what was observed, so noise cannot make it infinitely telling.
     """
     u = np.maximum((observed - match_share * m) / (1 - match_share), U_FLOOR_SHARE * observed)
-    return np.clip(u / u.sum(), PROB_FLOOR, 1 - PROB_FLOOR)
+    return np.clip(u / u.sum(), U_FLOOR, 1 - U_FLOOR)
 
 
 def monotone_weights(m: np.ndarray, u: np.ndarray) -> np.ndarray:

@@ -208,6 +208,7 @@ class _Run:
         self.timer.lap("model")
         self.scores = s.create("scores", scoring.scores_query(levels, self.model, settings))
         s.drop(levels)
+        s.drop(pairs)
         self.figures["pairs_scored"] = s.scalar(fill("SELECT COUNT(*) FROM $t", t=table(self.scores)))
         self.timer.lap("scoring")
         self._cluster()
@@ -349,6 +350,8 @@ class _Run:
             s.arrow(conflicts.split_values_query(values, comp_table, pairs)), s.arrow(fill("SELECT * FROM $p", p=table(pairs))), semantics
         )
         labels = split_components(self.n, components, to_split, left, right, score, force.astype(bool), data)
+        for name in (values, per_component, pairs):
+            s.drop(name)
         rep = s.arrow(fill("SELECT rid, rep FROM $d ORDER BY rid", d=table(self.reps))).column("rep").to_numpy()
         self.labels_final = labels[rep]  # duplicates follow their representative
         self.components = components[rep]
@@ -420,7 +423,25 @@ class _Run:
             "assignment",
             outputs.assignment_query(self.typed, self.flagged, clusters, ids, component_ids, settings.supersized_threshold),
         )
-        unified = s.arrow_streamed(output_query(records, assignment, self.columns, outputs.BLV_COLUMNS))
+        # Largest outputs first, each scratch table dropped as soon as nothing else reads it.
+        keys = unified_scores = None
+        if self.scores is not None:
+            keys = s.arrow_via_table(
+                blocking.blocking_keys_output_query(self.keys, self.reps, self.typed, self.sizes, settings.block_size_cap)
+            )
+            s.drop(self.keys)
+            raw = s.arrow_via_table(
+                outputs.preprocessed_raw_query(self.flagged, self.matching, self.reps, self.typed, assignment, self.key_columns)
+            )
+            s.drop(self.matching)
+            unified_scores = s.arrow_via_table(
+                outputs.unified_scores_query(self.scores, self.typed, clusters, ids, self.reps)
+            ).cast(outputs.SCORES_SCHEMA)
+            s.drop(self.scores)
+        else:  # one-to-one: no matching, so no scores, keys or TFs
+            raw = s.arrow_via_table(_one_to_one_raw(self.flagged, assignment, self.key_columns))
+        s.drop(self.flagged)
+        unified = s.arrow_via_table(output_query(records, assignment, self.columns, outputs.BLV_COLUMNS))
         changes, changes_clusters = CHANGES_SCHEMA.empty_table(), outputs.CHANGES_CLUSTERS_SCHEMA.empty_table()
         if self.previous is not None:
             current = s.register("current", unified)
@@ -428,20 +449,6 @@ class _Run:
             changes_clusters = s.arrow(
                 outputs.changes_clusters_query(current, self.previous, job_id=job_id, timestamp=stamp)
             ).cast(outputs.CHANGES_CLUSTERS_SCHEMA)
-        if self.scores is not None:
-            unified_scores = s.arrow_streamed(
-                outputs.unified_scores_query(self.scores, self.typed, clusters, ids, self.reps)
-            ).cast(outputs.SCORES_SCHEMA)
-            raw = s.arrow_streamed(
-                outputs.preprocessed_raw_query(self.flagged, self.matching, self.reps, self.typed, assignment, self.key_columns)
-            )
-            keys = s.arrow_streamed(
-                blocking.blocking_keys_output_query(self.keys, self.reps, self.typed, self.sizes, settings.block_size_cap)
-            )
-        else:  # one-to-one: no matching, so no scores, keys or TFs
-            unified_scores = outputs.SCORES_SCHEMA.empty_table()
-            raw = s.arrow_streamed(_one_to_one_raw(self.flagged, assignment, self.key_columns))
-            keys = None
         bad_values = s.arrow(fill("SELECT * FROM $b ORDER BY semantic, value, datasource", b=table(self.bad)))
         self.timer.lap("output")
         return StitchResult(
@@ -449,7 +456,7 @@ class _Run:
             unified_changes_pks=changes,
             bad_values=bad_values,
             stats=self._stats(sizes, bad_values.num_rows),
-            unified_scores=unified_scores,
+            unified_scores=unified_scores if unified_scores is not None else outputs.SCORES_SCHEMA.empty_table(),
             unified_preprocessed_raw=raw,
             blocking_keys=keys,
             unified_changes_clusters=changes_clusters,

@@ -58,14 +58,18 @@ class Scratch:
     def arrow(self, query: exp.Expression) -> pa.Table:
         return self.run(query).to_arrow_table()
 
-    def arrow_streamed(self, query: exp.Expression) -> pa.Table:
-        """`arrow` through a record-batch stream.
+    def arrow_via_table(self, query: exp.Expression) -> pa.Table:
+        """`arrow`, but the result is first stored in a table of this run (dropped after).
 
-        With duckdb 1.5.5, `to_arrow_table()` on a large join (a million rows) sometimes never
-        finishes, every worker idle; reading the same result as a stream has not hung, and keeps
-        no second copy of the result inside DuckDB.
+        With duckdb 1.5.5, running a large join (a million rows) as a plain SELECT sometimes
+        never finishes, every worker idle, whether fetched whole or streamed; CREATE TABLE AS
+        with the same query has not hung once. The table is then read as a stream.
         """
-        return self.run(query).fetch_record_batch(STREAM_BATCH_ROWS).read_all()
+        name = self.create(f"fetch_{len(self._tables)}", query)
+        try:
+            return self.run(fill("SELECT * FROM $t", t=table(name))).fetch_record_batch(STREAM_BATCH_ROWS).read_all()
+        finally:
+            self.drop(name)
 
     def close(self) -> None:
         for name in reversed(self._tables):
