@@ -20,7 +20,7 @@ from amperity_pipelines.stitch.blocking import strategy_bit
 from amperity_pipelines.stitch.comparisons import COMPARISONS, TF_COLUMNS
 from amperity_pipelines.stitch.exceptions import StitchInputError
 from amperity_pipelines.stitch.model import CATEGORY_NAMES, Model, level_weight
-from amperity_pipelines.stitch.reference import nickname_pairs
+from amperity_pipelines.stitch.reference import nickname_table
 from amperity_pipelines.stitch.result import StitchResult
 from amperity_pipelines.stitch.result_files import load_tables
 from amperity_pipelines.stitch.scoring import level_column, levels_query, model_score, scores_query
@@ -124,8 +124,7 @@ def _explain(con, tables: dict[str, pa.Table], settings: StitchSettings, model: 
     fk_equal = _fk_equal(rows[0], rows[1])
     bits = sum(strategy_bit(s) for s in shared) | (strategy_bit("fk") if fk_equal else 0)
     con.register("pair", pa.table({"l": [0], "r": [1], "blocked_by": [bits]}))
-    pairs = [(a, b) for a, b in nickname_pairs(settings.nickname_changes)]
-    con.register("nicknames", pa.table({"name": [a for a, _ in pairs], "other": [b for _, b in pairs]}))
+    con.register("nicknames", nickname_table(settings.nickname_changes))
     sk_columns = tuple(c for c in rows[0].column_names if c.startswith("sk_"))
     levels = levels_query("pair", "matching", "nicknames", None, fk_bit=strategy_bit("fk"), sk_columns=sk_columns, settings=settings)
     con.execute(render(fill("CREATE TEMP TABLE levels AS $q", q=levels)))

@@ -38,7 +38,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from amperity_pipelines.stitch.comparisons import BY_NAME, COMPARISONS, Comparison
-from amperity_pipelines.stitch.sql import column, fill
+from amperity_pipelines.stitch.sql import fill
 
 PRIOR_PAIRS = 20.0
 PROB_FLOOR = 1e-6

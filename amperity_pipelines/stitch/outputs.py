@@ -170,3 +170,16 @@ def changes_clusters_query(current: str, previous: str, *, job_id: str | None, t
         job=job_id,
         ts=timestamp.isoformat(sep=" "),
     )
+
+
+def one_to_one_raw_query(flagged: str, assignment: str, key_columns: tuple[str, ...]) -> exp.Expression:
+    """Unified Preprocessed Raw of a one-to-one run (no representatives, no TFs)."""
+    return fill(
+        """
+        SELECT a.amperity_id, f.datasource, f.pk, f.rid AS int_id, $values, a.component_id
+        FROM $f AS f JOIN $a AS a ON a.datasource = f.datasource AND a.pk = f.pk
+        """,
+        values=[column(c, "f") for c in (*PREPROCESSED_COLUMNS, *key_columns)],
+        f=table(flagged),
+        a=table(assignment),
+    )

@@ -290,7 +290,8 @@ def typed_query(records: str, columns: InputColumns) -> exp.Expression:
 
 
 def cleaned_query(typed: str, maps: str, columns: InputColumns, lists: BadLists) -> exp.Expression:
-    """First pass: each column cleaned on its own, plus the words of the full name."""
+    """First pass: each column cleaned on its own (addresses only to text: expanded in the second
+    pass, which reads each cleaned line several times), plus the words of the full name."""
     m = "m"
     addr1 = address_text(column("address", "r"))
     raw = {name: column(name, "r") for name in ("datasource", "pk", "rid")}
@@ -304,13 +305,8 @@ def cleaned_query(typed: str, maps: str, columns: InputColumns, lists: BadLists)
         fill("COALESCE(MAP_EXTRACT_VALUE($t, $v), $v)", t=column("title_map", m), v=clean_words(column("title", "r"))).as_("title"),
         email_key(column("email", "r"), junk_domains=lists.email_domains, junk_locals=lists.email_locals).as_("email"),
         phone_key(column("phone", "r"), junk_phones=lists.phones).as_("phone"),
-        unless_listed(expand_words(addr1, column("address_map", m)), lists.of("address")).as_("address"),
-        expand_words(address_text(column("address2", "r")), column("address_map", m)).as_("address2"),
-        expand_words(
-            _squeeze(fill("CONCAT_WS(' ', $a, $b)", a=addr1, b=address_text(column("address2", "r")))),
-            column("address_key_map", m),
-        ).as_("address_key"),
-        po_box(addr1).as_("po_box"),
+        addr1.as_("address_text"),
+        address_text(column("address2", "r")).as_("address2_text"),
         unless_listed(clean_words(column("city", "r")), lists.of("city")).as_("city"),
         unless_listed(clean_words(column("state", "r")), lists.of("state")).as_("state"),
         unless_listed(clean_postal(column("postal", "r")), lists.of("postal")).as_("postal"),
@@ -326,7 +322,8 @@ def cleaned_query(typed: str, maps: str, columns: InputColumns, lists: BadLists)
 
 def preprocessed_query(cleaned: str, maps: str, columns: InputColumns, lists: BadLists) -> exp.Expression:
     """Second pass: names split from full names where given name or surname is missing, suffixes
-    taken from the end of a surname or full name, the address (line, key) voided with its line."""
+    taken from the end of a surname or full name; addresses expanded (line, line 2, comparison key
+    without unit designators, PO box), the key voided with a listed line."""
     words = name_words(column("full_clean", "c"), "m")
     full_suffix = trailing_suffix(words, "m", 3)
     full_words = without_suffix(words, "m", 3)
@@ -341,9 +338,14 @@ def preprocessed_query(cleaned: str, maps: str, columns: InputColumns, lists: Ba
     given = fill("COALESCE($g, $split)", g=column("given_name", "c"), split=split_given(full_words, column("full_raw", "c")))
     surname = fill("COALESCE($s, $split)", s=surname, split=split_surname(full_words, column("full_raw", "c")))
     keep = [
-        "title", "email", "phone", "address", "address2", "po_box", "city", "state", "postal", "birthdate",
-        "gender", "company", "loyalty_id", "ck", *columns.fk_columns, *columns.sk_columns,
+        "title", "email", "phone", "city", "state", "postal", "birthdate", "gender", "company", "loyalty_id", "ck",
+        *columns.fk_columns, *columns.sk_columns,
     ]  # fmt: skip
+    line1, line2 = column("address_text", "c"), column("address2_text", "c")
+    address = unless_listed(expand_words(line1, column("address_map", "m")), lists.of("address"))
+    address_key = expand_words(
+        _squeeze(fill("CONCAT_WS(' ', $a, $b)", a=line1, b=line2)), column("address_key_map", "m")
+    )
     values = [
         *(column(n, "c") for n in ("rid", "datasource", "pk")),
         unless_listed(given, lists.of("given_name")).as_("given_name"),
@@ -352,8 +354,10 @@ def preprocessed_query(cleaned: str, maps: str, columns: InputColumns, lists: Ba
             "generational_suffix"
         ),
         *(column(n, "c") for n in keep),
-        fill("CASE WHEN $a IS NOT NULL THEN $k END", a=column("address", "c"), k=column("address_key", "c")).as_(
-            "address_key"
-        ),
+        address.as_("address"),
+        expand_words(line2, column("address_map", "m")).as_("address2"),
+        po_box(line1).as_("po_box"),
+        # a listed (bad) street line voids the key built from it
+        fill("CASE WHEN $a IS NOT NULL THEN $k END", a=address.copy(), k=address_key).as_("address_key"),
     ]
     return fill("SELECT $values FROM $cleaned AS c, $maps AS m", values=values, cleaned=table(cleaned), maps=table(maps))

@@ -38,11 +38,11 @@ from amperity_pipelines.stitch.deterministic import CHANGES_SCHEMA, _check_keys,
 from amperity_pipelines.stitch.exceptions import StitchInputError
 from amperity_pipelines.stitch.inputs import labels_query, previous_ids_query, read_columns
 from amperity_pipelines.stitch.model import Model, Patterns, fit, free_strategies_mask, frequency_query, u_probabilities
-from amperity_pipelines.stitch.reference import known_given_names, nickname_pairs
+from amperity_pipelines.stitch.reference import known_names_table, nickname_table
 from amperity_pipelines.stitch.result import StitchResult, StitchStats, bucket_counts
 from amperity_pipelines.stitch.scratch import Scratch
 from amperity_pipelines.stitch.settings import StitchSettings
-from amperity_pipelines.stitch.sql import column, fill, strings, table
+from amperity_pipelines.stitch.sql import fill, strings, table
 from amperity_pipelines.stitch.stable_ids import (
     assign_previous_ids,
     changes_query,
@@ -179,7 +179,7 @@ class _Run:
                 previous_ids=self.previous_ids,
             ),
         )
-        self.known_names = s.register("known_names", _known_names_table())
+        self.known_names = s.register("known_names", known_names_table())
         tfs = {name: s.create(name, duplicates.tf_query(self.flagged, self.reps, name)) for name in TF_COLUMNS}
         self.matching = s.create("matching", duplicates.matching_query(self.flagged, self.reps, self.known_names, tfs))
         for tf_table in tfs.values():
@@ -190,7 +190,7 @@ class _Run:
 
         pairs = self._block()
         self.timer.lap("blocking")
-        self.nicknames = s.register("nicknames", _nickname_table(settings))
+        self.nicknames = s.register("nicknames", nickname_table(settings.nickname_changes))
         levels = s.create(
             "levels",
             scoring.levels_query(
@@ -439,7 +439,7 @@ class _Run:
             ).cast(outputs.SCORES_SCHEMA)
             s.drop(self.scores)
         else:  # one-to-one: no matching, so no scores, keys or TFs
-            raw = s.arrow_via_table(_one_to_one_raw(self.flagged, assignment, self.key_columns))
+            raw = s.arrow_via_table(outputs.one_to_one_raw_query(self.flagged, assignment, self.key_columns))
         s.drop(self.flagged)
         unified = s.arrow_via_table(output_query(records, assignment, self.columns, outputs.BLV_COLUMNS))
         changes, changes_clusters = CHANGES_SCHEMA.empty_table(), outputs.CHANGES_CLUSTERS_SCHEMA.empty_table()
@@ -483,25 +483,3 @@ class _Run:
             largest_cluster=int(cluster_sizes.max()),
             stage_seconds=dict(self.timer.seconds),
         )
-
-
-def _nickname_table(settings: StitchSettings) -> pa.Table:
-    pairs = nickname_pairs(settings.nickname_changes)
-    return pa.table({"name": [a for a, _ in pairs], "other": [b for _, b in pairs]}, schema=pa.schema([("name", pa.string()), ("other", pa.string())]))
-
-
-def _known_names_table() -> pa.Table:
-    names = known_given_names()
-    return pa.table({"name": [n for n, _ in names], "code": [c for _, c in names]})
-
-
-def _one_to_one_raw(flagged: str, assignment: str, key_columns: tuple[str, ...]):
-    return fill(
-        """
-        SELECT a.amperity_id, f.datasource, f.pk, f.rid AS int_id, $values, a.component_id
-        FROM $f AS f JOIN $a AS a ON a.datasource = f.datasource AND a.pk = f.pk
-        """,
-        values=[column(c, "f") for c in (*outputs.PREPROCESSED_COLUMNS, *key_columns)],
-        f=table(flagged),
-        a=table(assignment),
-    )

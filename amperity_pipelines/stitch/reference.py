@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+import pyarrow as pa
+
 DATA_DIR = Path(__file__).parent / "data"
 
 NICKNAME_ADD, NICKNAME_REMOVE = "ADD", "REMOVE"
@@ -70,13 +72,14 @@ def nickname_pairs(changes: Iterable[tuple[str, str, str]] = ()) -> list[tuple[s
     of one canonical name (JESS and JESSIE, both JESSICA). `changes` holds Amperity's nickname
     file rows (canonical_name, nickname, update_type), update_type ADD or REMOVE.
     """
-    edges = set(_base_nicknames())
+    edges, removed = set(_base_nicknames()), set()
     for canonical, nickname, kind in changes:
         pair = (canonical.strip().upper(), nickname.strip().upper())
         if kind.strip().upper() == NICKNAME_ADD:
             edges.add(pair)
         elif kind.strip().upper() == NICKNAME_REMOVE:
             edges.discard(pair)
+            removed.update((pair, pair[::-1]))  # however else the two names are related
         else:
             raise ValueError(f"nickname change {pair}: update_type must be ADD or REMOVE, not {kind!r}")
     by_canonical: dict[str, set[str]] = {}
@@ -85,7 +88,7 @@ def nickname_pairs(changes: Iterable[tuple[str, str, str]] = ()) -> list[tuple[s
     pairs = set()
     for names in by_canonical.values():
         pairs.update((a, b) for a in names for b in names if a != b)
-    return sorted(pairs)
+    return sorted(pairs - removed)
 
 
 def read_nickname_changes(path: str | Path) -> tuple[tuple[str, str, str], ...]:
@@ -126,3 +129,16 @@ def known_given_names() -> tuple[tuple[str, str], ...]:
     """
     names = {n for pair in _base_nicknames() for n in pair if len(n) > 1 and n.isalpha()}
     return tuple(sorted((n, sound_code(n)) for n in names))
+
+
+def nickname_table(changes: Iterable[tuple[str, str, str]] = ()) -> pa.Table:
+    """`nickname_pairs` as an Arrow table (name, other), for joining in SQL."""
+    pairs = nickname_pairs(changes)
+    schema = pa.schema([("name", pa.string()), ("other", pa.string())])
+    return pa.table({"name": [a for a, _ in pairs], "other": [b for _, b in pairs]}, schema=schema)
+
+
+def known_names_table() -> pa.Table:
+    """`known_given_names` as an Arrow table (name, code)."""
+    names = known_given_names()
+    return pa.table({"name": [n for n, _ in names], "code": [c for _, c in names]})

@@ -9,8 +9,8 @@ Decision order, first match wins (product notes 3.4):
   labels (apart -> 0.0, together -> 5.0);
   fk-priority: identical FK -> 5.0, then conflicting SK -> 0.0 (sk-priority: the other way round);
   the settings' rules in order (cluster -> 5.0, separate -> 0.0);
-  Exact (5.0) when at least three comparisons are possible, all agree exactly, one of them is a
-  unique attribute and the match weight is at least Excellent's; else the model's score (or 0.0 without model_fallback),
+  Exact (5.0) when at least three comparisons are possible, all agree exactly and the match
+  weight is at least Excellent's (all profile data matches, and it is rare enough to tell); else the model's score (or 0.0 without model_fallback),
   capped at Weak (1.99) when no unique attribute (email, phone, street address, birthdate)
   agrees: names and places alone are Weak evidence, as in Amperity's categories.
 """
@@ -139,7 +139,7 @@ def scores_query(levels: str, model: Model, settings: StitchSettings) -> exp.Exp
     tfs = {name: column(name) for name in TF_COLUMNS}
     weight = match_weight(model, _levels(), tfs)
     order = decisions(settings)
-    exact = fill("$all AND $unique AND w >= $bits", all=all_exact(), unique=unique_agreement(), bits=EXCELLENT_BITS)
+    exact = fill("$all AND w >= $bits", all=all_exact(), bits=EXCELLENT_BITS)
     fallback = model_score() if settings.model_fallback else exp.Literal.number(0.0)
     score = exp.Case(
         ifs=[exp.If(this=cond, true=exp.Literal.number(value)) for cond, value, _ in order]

@@ -78,7 +78,7 @@ def test_explain_lists_each_comparison_the_rule_and_the_path(run):
 def test_explain_names_the_rule_that_separated_a_household(run):
     why = explain(run, ("web", "p2"), ("web", "p4"))
     assert not why.same_cluster and why.score == 0.0
-    assert why.rule == "separate:incompatible-names:given_name"
+    assert why.rule == "separate:different-birthdates:birthdate"  # the rules are tried in order
     assert "phone" in why.blocked_by
     phone = next(c for c in why.comparisons if c.name == "phone")
     assert phone.level == "exact"

@@ -115,7 +115,8 @@ def test_overrides_and_rules_decide_before_the_model():
         {"email": 2, "label_apart": True, "fk_equal": True},
         {"label_together": True},
         {"given_name": 5, "surname": 3, "email": 2, "phone": 2, "address": 3},
-        {"given_name": 5, "surname": 3, "postal": 1},  # names and a place: Weak at most
+        {"given_name": 4, "surname": 3, "postal": 1},  # names and a place: Weak at most
+        {"given_name": 5, "surname": 3, "postal": 1},  # ... unless all of it agrees exactly (and is rare)
     ]
     out = score_levels(rows, settings)
     assert out[0] == (5.0, "fk-identical")
@@ -125,6 +126,7 @@ def test_overrides_and_rules_decide_before_the_model():
     assert out[4] == (5.0, "label-together")
     assert out[5] == (5.0, "all-exact")
     assert out[6][0] <= 1.99 and out[6][1] is None
+    assert out[7] == (5.0, "all-exact")
 
 
 def test_sk_priority_puts_separation_keys_first():
