@@ -5,6 +5,7 @@
     amperity-pipelines materialize [TENANT_DIR]       build every asset (or one job) now
     amperity-pipelines query [TENANT_DIR] "SQL"       run Presto SQL and print a table
     amperity-pipelines stitch RECORDS --out DIR       Stitch one file of records
+    amperity-pipelines stitch explain DIR A:1 B:2     why two records were (not) stitched
     amperity-pipelines generate-demo OUT              write the demo retailer's landing files
     amperity-pipelines demo                           generate + materialize the demo tenant
 """
@@ -160,12 +161,35 @@ def cmd_generate_demo(args) -> int:
 def cmd_stitch(args) -> int:
     from amperity_pipelines.commands import stitch
 
+    def path(value):
+        return Path(value) if value else None
+
     try:
-        result = stitch.run(Path(args.records), Path(args.out), previous=Path(args.previous) if args.previous else None, engine=args.engine)
+        result = stitch.run(
+            Path(args.records),
+            Path(args.out),
+            config=path(args.config),
+            previous=path(args.previous),
+            labels=path(args.labels),
+            blocklist=path(args.blocklist),
+            engine=args.engine,
+            run_type=args.run_type,
+        )
     except stitch.StitchInputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(stitch.format_summary(result))
+    return 0
+
+
+def cmd_stitch_explain(args) -> int:
+    from amperity_pipelines.commands import stitch
+
+    try:
+        print(stitch.format_explanation(Path(args.dir), args.record1, args.record2))
+    except (stitch.StitchInputError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -241,10 +265,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=cmd_generate_demo)
 
-    p = sub.add_parser("stitch", help="stitch a file of records (Parquet or CSV) into a folder of Stitch tables")
+    p = sub.add_parser(
+        "stitch",
+        help="stitch a file of records (Parquet or CSV) into a folder of Stitch tables; `stitch explain` tells why two records were or were not merged",
+    )
     p.add_argument("records", help="Parquet or CSV with datasource, pk and profile columns")
     p.add_argument("--out", required=True, help="output folder (replaced only when the run succeeds)")
+    p.add_argument("--config", help="stitch.yaml with Stitch settings (threshold, strategies, rules, ...)")
     p.add_argument("--previous", help="an earlier output folder: keep its Amperity IDs and record changes")
+    p.add_argument("--labels", help="Stitch labels file (label_id, partition_id, datasource, pk)")
+    p.add_argument("--blocklist", help="bad-values blocklist file (datasource, semantic, value)")
+    p.add_argument("--run-type", choices=["normal", "incremental", "one-to-one"], help="overrides the config's run_type")
     p.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb")
     p.set_defaults(func=cmd_stitch)
 
@@ -257,8 +288,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def explain_parser() -> argparse.ArgumentParser:
+    """`stitch explain` has its own parser: `stitch`'s positional is a records file."""
+    parser = argparse.ArgumentParser(
+        prog="amperity-pipelines stitch explain",
+        description="Why two records were or were not stitched: each feature's contribution, the rule that fired, the path.",
+    )
+    parser.add_argument("dir", help="a `stitch --out` folder")
+    parser.add_argument("record1", metavar="SOURCE1:PK1")
+    parser.add_argument("record2", metavar="SOURCE2:PK2")
+    parser.set_defaults(func=cmd_stitch_explain, command="stitch-explain")
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:2] == ["stitch", "explain"]:
+        args = explain_parser().parse_args(argv[2:])
+    else:
+        args = build_parser().parse_args(argv)
     # A lone positional to `query` is the SQL, not a tenant folder.
     if getattr(args, "command", None) == "query" and args.tenant and args.sql is None and not Path(args.tenant).is_dir():
         args.sql, args.tenant = args.tenant, None

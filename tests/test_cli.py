@@ -53,3 +53,23 @@ def test_demo_then_query(tmp_path):
     assert "ids" in query.stdout and "(1 row)" in query.stdout
     bad = cli("query", "SELECT FROM WHERE", cwd=tmp_path)
     assert bad.returncode != 0 and "error" in bad.stderr.lower()
+
+
+def test_stitch_and_explain_as_commands(tmp_path):
+    (tmp_path / "records.csv").write_text(
+        "datasource,pk,given_name,surname,email,birthdate\n"
+        "POS,1,Robert,Smith,rob@shopmail.net,1980-01-02\n"
+        "Web,a,Bob,Smith,ROB@shopmail.net,1980-01-02\n"
+        "Web,b,Ann,Lee,ann@shopmail.net,\n"
+    )
+    result = cli("stitch", "records.csv", "--out", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "3 records -> 2 Amperity IDs" in result.stdout and "unified_scores.parquet" in result.stdout
+    explained = cli("stitch", "explain", "out", "POS:1", "Web:a", cwd=tmp_path)
+    assert explained.returncode == 0, explained.stderr
+    assert "same Amperity ID" in explained.stdout and "given_name" in explained.stdout
+    missing = cli("stitch", "explain", "out", "POS:1", "Web:zz", cwd=tmp_path)
+    assert missing.returncode == 2 and "Web:zz" in missing.stderr
+    (tmp_path / "stitch.yaml").write_text("threshold: 9\n")
+    bad = cli("stitch", "records.csv", "--out", "out", "--config", "stitch.yaml", cwd=tmp_path)
+    assert bad.returncode == 2 and "stitch.yaml:1: threshold: threshold must be one of 1, 2, 3, 4, 5" in bad.stderr

@@ -6,12 +6,17 @@ import dagster as dg
 from amperity_pipelines.assets.keys import domain_key, stitch_key
 from amperity_pipelines.assets.metadata import table_metadata
 from amperity_pipelines.config.loader import Tenant
-from amperity_pipelines.layers.stitching import run_stitch
+from amperity_pipelines.layers.stitching import StitchReport, run_stitch
 from amperity_pipelines.resources import LakehouseResource
 
 STITCH_OUTPUTS = {
-    "Unified_Coalesced": "One row per stitched source record with its amperity_id (original PII values).",
+    "Unified_Coalesced": "One row per stitched source record with its amperity_id (original PII values, bad-value flags, component).",
     "Unified_Changes_Pks": "Per-record changes against the previous Stitch run: added, deleted, updated (moved).",
+    "Unified_Changes_Clusters": "Per-Amperity-ID changes against the previous run: added, deleted, merged, split, updated.",
+    "Unified_Scores": "Scored pairs inside each cluster: source1, pk1, source2, pk2, score 0-5, match category and type.",
+    "Unified_Preprocessed_Raw": "Preprocessed (normalised) values per record, bad values nulled; what the model compared.",
+    "Stitch_Blocking_Keys": "Which blocking key put which record into which block, per strategy; oversized blocks flagged.",
+    "Stitch_Bad_Values": "Values ignored for matching (detected as shared by too many people, or from the blocklist).",
 }
 
 
@@ -19,7 +24,10 @@ def stitch_assets(tenant: Tenant) -> list[dg.AssetsDefinition]:
     tables = tenant.stitched_tables()
     if not tables:
         return []
-    deps = [domain_key(tenant.name, t.key) for t in tables]
+    spec = tenant.spec.stitch
+    side_names = [name for name in (spec.labels, spec.blocklist) if name]
+    side = [t for t in tenant.domain_tables() if t.name in side_names]
+    deps = [domain_key(tenant.name, t.key) for t in [*tables, *side]]
     specs = [
         dg.AssetSpec(
             stitch_key(tenant.name, name),
@@ -32,30 +40,26 @@ def stitch_assets(tenant: Tenant) -> list[dg.AssetsDefinition]:
         for name, description in STITCH_OUTPUTS.items()
     ]
 
-    @dg.multi_asset(name=f"{tenant.name}__stitch", specs=specs, description="Stitch: identity resolution across every stitched domain table.")
+    @dg.multi_asset(
+        name=f"{tenant.name}__stitch",
+        specs=specs,
+        description=f"Stitch ({spec.matching}): identity resolution across every stitched domain table.",
+    )
     def _stitch(context: dg.AssetExecutionContext, lakehouse: LakehouseResource):
         store = lakehouse.for_tenant(tenant.name)
         report = run_stitch(tenant, store)
         context.log.info(
             f"Stitch: {report.records} records from {len(report.tables)} tables -> {report.amperity_ids} Amperity IDs "
-            f"(dedupe rate {report.dedupe_rate:.1%})"
+            f"(dedupe rate {report.dedupe_rate:.1%}); seconds per stage {report.stats.stage_seconds}"
         )
         for name in STITCH_OUTPUTS:
             if name not in report.versions:
                 continue
-            extra = {}
-            if name == "Unified_Coalesced":
-                extra = {
-                    "records": report.records,
-                    "amperity_ids": report.amperity_ids,
-                    "dedupe_rate": dg.MetadataValue.float(round(report.dedupe_rate, 6)),
-                    "cluster_size_buckets": dg.MetadataValue.json(report.cluster_sizes),
-                    "stitched_tables": dg.MetadataValue.json(report.tables),
-                }
+            extra = _figures(report) if name == "Unified_Coalesced" else {}
             yield dg.MaterializeResult(
                 asset_key=stitch_key(tenant.name, name),
                 metadata=table_metadata(
-                    store.row_count("stitch", name),
+                    report.rows[name],
                     [(f.name, str(f.type)) for f in store.schema("stitch", name)],
                     delta_version=report.versions[name],
                     **extra,
@@ -63,3 +67,25 @@ def stitch_assets(tenant: Tenant) -> list[dg.AssetsDefinition]:
             )
 
     return [_stitch]
+
+
+def _figures(report: StitchReport) -> dict:
+    """The Stitch page's figures, shown on Unified Coalesced in the UI."""
+    stats = report.stats
+    figures = {
+        "matching": report.matching,
+        "records": stats.records,
+        "amperity_ids": stats.amperity_ids,
+        "dedupe_rate": dg.MetadataValue.float(round(stats.dedupe_rate, 6)),
+        "cluster_size_buckets": dg.MetadataValue.json(dict(stats.cluster_sizes)),
+        "supersized_clusters": stats.supersized_clusters,
+        "bad_values": stats.bad_values,
+        "stitched_tables": dg.MetadataValue.json(report.tables),
+    }
+    for name in ("pairs_scored", "pairs_kept", "largest_cluster", "trivial_duplicates", "split_components", "oversized_blocks", "pairs_skipped"):
+        value = getattr(stats, name)
+        if value is not None:
+            figures[name] = int(value)
+    if stats.stage_seconds:
+        figures["seconds_per_stage"] = dg.MetadataValue.json(dict(stats.stage_seconds))
+    return figures

@@ -1,42 +1,50 @@
 """`amperity-pipelines stitch RECORDS --out DIR`: Stitch outside a tenant, on one file of records.
 
 The contract for evaluating Stitch on any data: RECORDS (Parquet or CSV) has `datasource`, `pk`
-and any profile columns; DIR receives one Parquet file per Stitch table. Every input problem is
-reported before any work starts, and DIR is replaced only when the whole run succeeded.
+and any profile columns; DIR receives one Parquet file per Stitch table of the probabilistic
+engine (plus its settings and figures as JSON). Every input problem, the --config file's
+included, is reported before any work starts, and DIR is replaced only when the whole run
+succeeded.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from amperity_pipelines.stitch import PROFILE_COLUMNS, stitch_deterministic
+from amperity_pipelines.config.stitch_settings import StitchSettingsError, load_settings_file
+from amperity_pipelines.stitch import PROFILE_COLUMNS, StitchInputError, StitchSettings, StitchStats, explain, save_result, stitch_records
 
 PROFILE_NAMES = tuple(name for name, _ in PROFILE_COLUMNS) + ("create_dt", "update_dt")
 KEY_PREFIXES = ("fk_", "sk_")
 TYPED = {"birthdate": "DATE", "create_dt": "TIMESTAMP", "update_dt": "TIMESTAMP"}
+ENGINES = ("duckdb", "spark")
 
-
-class StitchInputError(ValueError):
-    """The records file cannot be stitched; the message names the file and what is wrong."""
+__all__ = ["StitchInputError", "StitchRun", "format_explanation", "format_summary", "run"]
 
 
 @dataclass
 class StitchRun:
     out: Path
     tables: dict[str, int]
-    records: int
-    amperity_ids: int
-    dedupe_rate: float
-    cluster_sizes: dict[str, int]
+    """Rows per table written (file name without .parquet)."""
+    stats: StitchStats
     seconds: dict[str, float]
+    """Wall time per stage: read, the engine's stages, write."""
+
+    @property
+    def records(self) -> int:
+        return self.stats.records
+
+    @property
+    def amperity_ids(self) -> int:
+        return self.stats.amperity_ids
 
 
 def read_records(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
@@ -98,55 +106,69 @@ def read_previous(path: Path | None) -> pa.Table | None:
     return pq.read_table(coalesced)
 
 
-def run(records: Path, out: Path, *, previous: Path | None = None, engine: str = "duckdb") -> StitchRun:
-    if engine != "duckdb":
-        raise StitchInputError(f"engine {engine!r} is not available yet: use duckdb")
+def read_side_table(path: Path | None, option: str, required: tuple[str, ...]) -> pa.Table | None:
+    """A labels or blocklist file (Parquet or CSV), checked for its columns."""
+    if path is None:
+        return None
+    if not path.is_file():
+        raise StitchInputError(f"{option} {path}: no such file")
+    if path.name.lower().endswith(".parquet"):
+        data = pq.read_table(path)
+    elif path.name.lower().endswith((".csv", ".csv.gz")):
+        data = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
+    else:
+        raise StitchInputError(f"{option} {path}: expected a .parquet or .csv file")
+    missing = [c for c in required if c not in data.column_names]
+    if missing:
+        raise StitchInputError(f"{option} {path}: missing column(s) {', '.join(missing)}; found {', '.join(data.column_names)}")
+    return data.cast(pa.schema([pa.field(f.name, pa.string() if f.name in required else f.type) for f in data.schema]))
+
+
+def run(
+    records: Path,
+    out: Path,
+    *,
+    config: Path | None = None,
+    previous: Path | None = None,
+    labels: Path | None = None,
+    blocklist: Path | None = None,
+    engine: str = "duckdb",
+    run_type: str | None = None,
+) -> StitchRun:
+    """Check every input, stitch, then write DIR whole (the earlier DIR stays until then)."""
+    if engine not in ENGINES:
+        raise StitchInputError(f"engine {engine!r}: expected one of {', '.join(ENGINES)}")
     started = time.monotonic()
+    try:
+        settings = load_settings_file(config) if config is not None else StitchSettings()
+        if run_type is not None:
+            settings = replace(settings, run_type=run_type)
+    except (StitchSettingsError, ValueError) as err:
+        raise StitchInputError(str(err)) from None
     con = duckdb.connect()
     read_records(con, records)
     previous_table = read_previous(previous)
+    labels_table = read_side_table(labels, "--labels", ("label_id", "partition_id", "datasource", "pk"))
+    blocklist_table = read_side_table(blocklist, "--blocklist", ("datasource", "semantic", "value"))
     loaded = time.monotonic()
-    result = stitch_deterministic(con, "records", previous=previous_table)
+    target = _backend(con, engine)
+    result = stitch_records(target, "records", previous=previous_table, settings=settings, labels=labels_table, blocklist=blocklist_table)
     stitched = time.monotonic()
-    tables = {
-        "unified_coalesced": result.unified_coalesced,
-        "bad_values": result.bad_values,
-    }
-    if previous_table is not None:
-        tables["unified_changes_pks"] = result.unified_changes_pks
-    _write_atomically(out, tables)
+    save_result(result, out)
     finished = time.monotonic()
     stats = result.stats
     return StitchRun(
         out=out,
-        tables={name: table.num_rows for name, table in tables.items()},
-        records=stats.records,
-        amperity_ids=stats.amperity_ids,
-        dedupe_rate=stats.dedupe_rate,
-        cluster_sizes=dict(stats.cluster_sizes),
-        seconds={"read": loaded - started, "stitch": stitched - loaded, "write": finished - stitched},
+        tables={name: table.num_rows for name, table in result.tables().items()},
+        stats=stats,
+        seconds={"read": loaded - started, **stats.stage_seconds, "write": finished - stitched},
     )
 
 
-def _write_atomically(out: Path, tables: dict[str, pa.Table]) -> None:
-    """Write every table into a sibling temp folder, then swap it in: DIR is never half-written."""
-    out = out.absolute()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        for name, table in tables.items():
-            pq.write_table(table, staging / f"{name}.parquet")
-        if out.exists():
-            retired = out.with_name(f".{out.name}.old")
-            shutil.rmtree(retired, ignore_errors=True)
-            out.rename(retired)
-            staging.rename(out)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+def _backend(con: duckdb.DuckDBPyConnection, engine: str):
+    if engine == "duckdb":
+        return con
+    raise StitchInputError("engine 'spark' is not wired into this command yet: use duckdb")
 
 
 def _quote(path: Path) -> str:
@@ -154,11 +176,36 @@ def _quote(path: Path) -> str:
 
 
 def format_summary(run_: StitchRun) -> str:
+    stats = run_.stats
     lines = [
-        f"Stitch: {run_.records:,} records -> {run_.amperity_ids:,} Amperity IDs (dedupe rate {run_.dedupe_rate:.1%})",
-        "Cluster sizes: " + ", ".join(f"{size}: {n:,}" for size, n in run_.cluster_sizes.items() if n),
-        "Time per stage: " + ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in run_.seconds.items()),
-        f"Wrote {run_.out}:",
+        f"Stitch: {stats.records:,} records -> {stats.amperity_ids:,} Amperity IDs (dedupe rate {stats.dedupe_rate:.1%})",
+        "Cluster sizes: " + ", ".join(f"{size}: {n:,}" for size, n in stats.cluster_sizes.items() if n),
     ]
+    figures = [
+        ("pairs scored", stats.pairs_scored), ("pairs kept", stats.pairs_kept), ("largest cluster", stats.largest_cluster),
+        ("supersized clusters", stats.supersized_clusters), ("bad values", stats.bad_values),
+        ("trivial duplicates", stats.trivial_duplicates), ("split components", stats.split_components),
+    ]  # fmt: skip
+    lines.append(", ".join(f"{name} {value:,}" for name, value in figures if value is not None))
+    if stats.oversized_blocks:
+        lines.append(
+            f"Oversized blocks skipped: {stats.oversized_blocks:,} ({stats.pairs_skipped:,} pairs not compared; "
+            "see oversized_blocks.parquet)"
+        )
+    lines.append("Time per stage: " + ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in run_.seconds.items()))
+    lines.append(f"Wrote {run_.out}:")
     lines += [f"  {name}.parquet  {rows:,} rows" for name, rows in run_.tables.items()]
     return "\n".join(lines)
+
+
+def format_explanation(directory: Path, record1: str, record2: str) -> str:
+    """`stitch explain DIR SOURCE1:PK1 SOURCE2:PK2`, as printed."""
+    pair = [_record(text) for text in (record1, record2)]
+    return str(explain(directory, pair[0], pair[1]))
+
+
+def _record(text: str) -> tuple[str, str]:
+    datasource, sep, pk = text.rpartition(":")
+    if not sep or not datasource or not pk:
+        raise StitchInputError(f"{text!r}: expected DATASOURCE:PK (the pk after the last colon, e.g. POS:Customers:1042)")
+    return datasource, pk

@@ -20,13 +20,23 @@ from amperity_pipelines.config.models import (
     SourceSpec,
     TenantSpec,
 )
+from amperity_pipelines.config.stitch_settings import parse_settings
 from amperity_pipelines.config.yaml_lines import LocatedYaml, YamlSyntaxError, load_located
 from amperity_pipelines.engines.errors import SqlError
 from amperity_pipelines.engines.sql import referenced_tables
 
-STANDARD_DATABASE_TABLES = (
+# The Stitch tables queries can read, by SQL name (stored in the stitch layer under the same name).
+STITCH_TABLES = (
     "Unified_Coalesced",
     "Unified_Changes_Pks",
+    "Unified_Changes_Clusters",
+    "Unified_Scores",
+    "Unified_Preprocessed_Raw",
+    "Stitch_Blocking_Keys",
+    "Stitch_Bad_Values",
+)
+STANDARD_DATABASE_TABLES = (
+    *STITCH_TABLES,
     "Merged_Customers",
     "Unified_Itemized_Transactions",
     "Unified_Transactions",
@@ -261,6 +271,12 @@ def _check_references(tenant: Tenant, source_files: dict[str, Path], issues: lis
     for ti, name in enumerate(stitch_tables):
         if name not in known_tables:
             tenant_issue(("stitch", "tables", ti), f"unknown domain table {name!r}")
+    for side in ("labels", "blocklist"):
+        name = getattr(tenant.spec.stitch, side)
+        if name is not None and name not in known_tables:
+            tenant_issue(("stitch", side), f"unknown domain table {name!r}")
+    for where, message in parse_settings(tenant.spec.stitch.settings)[1]:
+        tenant_issue(("stitch", "settings", *where), message)
 
     groups = {g.name for g in tenant.spec.courier_groups}
     for gi, group in enumerate(tenant.spec.courier_groups):

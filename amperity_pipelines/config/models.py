@@ -8,7 +8,7 @@ maps every error back to a file and line.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -264,7 +264,17 @@ class CustomDomainTableSpec(StrictModel):
 class StitchSpec(StrictModel):
     tables: list[str] | None = None
     """Domain tables (Source:Feed or custom names) to stitch; default: every one marked stitch."""
+    matching: Literal["probabilistic", "deterministic"] = "probabilistic"
+    """probabilistic: the full Stitch (blocking, learned scores, rules); deterministic: records
+    sharing an email, phone, FK or loyalty ID are one person (match_on)."""
+    settings: dict[str, Any] | None = None
+    """Probabilistic Stitch settings, the keys of a stitch.yaml (config/stitch_settings.py)."""
+    labels: str | None = None
+    """A domain table of Stitch labels (label_id, partition_id, datasource, pk)."""
+    blocklist: str | None = None
+    """A domain table of bad values (datasource, semantic, value); datasource * means every source."""
     match_on: list[Literal["email", "phone", "fk", "loyalty_id"]] = ["email", "phone", "fk", "loyalty_id"]
+    """Keys of the deterministic matching."""
 
 
 class CourierGroupSpec(StrictModel):

@@ -12,10 +12,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from amperity_pipelines.config.loader import STANDARD_DATABASE_TABLES, Tenant
+from amperity_pipelines.config.loader import STANDARD_DATABASE_TABLES, STITCH_TABLES, Tenant
 from amperity_pipelines.storage.lakehouse import Lakehouse
-
-STITCH_TABLES = ("Unified_Coalesced", "Unified_Changes_Pks")
 
 
 @dataclass(frozen=True)

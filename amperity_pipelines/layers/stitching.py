@@ -14,7 +14,8 @@ from sqlglot import exp
 from amperity_pipelines.config.loader import DomainTable, Tenant
 from amperity_pipelines.config.tags import PROFILE_TAGS, profile_column
 from amperity_pipelines.layers.session import connect
-from amperity_pipelines.stitch import DeterministicSettings, stitch_deterministic
+from amperity_pipelines.config.stitch_settings import parse_settings
+from amperity_pipelines.stitch import DeterministicSettings, StitchStats, stitch_deterministic, stitch_records
 from amperity_pipelines.storage.lakehouse import Lakehouse
 
 # Unified Coalesced column order (product notes 3.8); fk_* columns follow `ck`.
@@ -22,14 +23,42 @@ PROFILE_COLUMNS = tuple(profile_column(tag) for tag in PROFILE_TAGS if tag not i
 TYPED_COLUMNS = {"birthdate": "DATE", "create_dt": "TIMESTAMP", "update_dt": "TIMESTAMP"}
 
 
+# Stitch tables as stored in the lakehouse (and named in SQL) <- the engine's result tables.
+OUTPUT_TABLES = {
+    "Unified_Coalesced": "unified_coalesced",
+    "Unified_Changes_Pks": "unified_changes_pks",
+    "Unified_Changes_Clusters": "unified_changes_clusters",
+    "Unified_Scores": "unified_scores",
+    "Unified_Preprocessed_Raw": "unified_preprocessed_raw",
+    "Stitch_Blocking_Keys": "blocking_keys",
+    "Stitch_Bad_Values": "bad_values",
+}
+
+
 @dataclass
 class StitchReport:
     tables: list[str]
-    records: int
-    amperity_ids: int
-    dedupe_rate: float
-    cluster_sizes: dict[str, int] = field(default_factory=dict)
+    stats: StitchStats
+    matching: str
     versions: dict[str, int] = field(default_factory=dict)
+    """Delta version written per Stitch table."""
+    rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def records(self) -> int:
+        return self.stats.records
+
+    @property
+    def amperity_ids(self) -> int:
+        return self.stats.amperity_ids
+
+    @property
+    def dedupe_rate(self) -> float:
+        return self.stats.dedupe_rate
+
+    @property
+    def cluster_sizes(self) -> dict[str, int]:
+        return dict(self.stats.cluster_sizes)
 
 
 def column_map(table: DomainTable) -> dict[str, str]:
@@ -92,6 +121,8 @@ def records_sql(tables: list[DomainTable]) -> str:
 
 
 def run_stitch(tenant: Tenant, lakehouse: Lakehouse) -> StitchReport:
+    """Stitch every stitched domain table and write the Stitch tables, each as one Delta commit."""
+    spec = tenant.spec.stitch
     tables = tenant.stitched_tables()
     con = connect()
     for table in tables:
@@ -105,21 +136,30 @@ def run_stitch(tenant: Tenant, lakehouse: Lakehouse) -> StitchReport:
     if lakehouse.exists("stitch", "Unified_Coalesced"):
         lakehouse.register(con, "__previous_uc", "stitch", "Unified_Coalesced")
         previous = "__previous_uc"
-    result = stitch_deterministic(con, "records", previous=previous, settings=_settings(tenant))
-    versions = {
-        "Unified_Coalesced": lakehouse.write("stitch", "Unified_Coalesced", result.unified_coalesced),
-        "Unified_Changes_Pks": lakehouse.write("stitch", "Unified_Changes_Pks", result.unified_changes_pks),
-    }
-    stats = result.stats
-    return StitchReport(
-        tables=[t.name for t in tables],
-        records=stats.records,
-        amperity_ids=stats.amperity_ids,
-        dedupe_rate=stats.dedupe_rate,
-        cluster_sizes=dict(stats.cluster_sizes),
-        versions=versions,
-    )
+    if spec.matching == "deterministic":
+        result = stitch_deterministic(con, "records", previous=previous, settings=DeterministicSettings(match_on=tuple(spec.match_on)))
+    else:
+        side = {name: _side_table(tenant, lakehouse, con, getattr(spec, name)) for name in ("labels", "blocklist")}
+        settings, problems = parse_settings(spec.settings)
+        if problems:  # the loader reports these first; kept for tenants built in code
+            raise ValueError("; ".join(f"stitch.settings.{'.'.join(map(str, w))}: {m}" for w, m in problems))
+        result = stitch_records(con, "records", previous=previous, settings=settings, **side)
+    produced = result.tables()
+    versions, rows = {}, {}
+    for name, key in OUTPUT_TABLES.items():
+        if key in produced:
+            versions[name] = lakehouse.write("stitch", name, produced[key])
+            rows[name] = produced[key].num_rows
+    return StitchReport(tables=[t.name for t in tables], stats=result.stats, matching=spec.matching, versions=versions, rows=rows)
 
 
-def _settings(tenant: Tenant) -> DeterministicSettings:
-    return DeterministicSettings(match_on=tuple(tenant.spec.stitch.match_on))
+def _side_table(tenant: Tenant, lakehouse: Lakehouse, con, name: str | None) -> str | None:
+    """Register the labels or blocklist domain table; None when the tenant names none."""
+    if name is None:
+        return None
+    table = next(t for t in tenant.domain_tables() if t.name == name)
+    if not lakehouse.exists("domain", table.key):
+        raise ValueError(f"Stitch needs domain table {name!r} (stitch labels/blocklist), which has not been loaded yet")
+    view = f"__stitch_{table.key}"
+    lakehouse.register(con, view, "domain", table.key)
+    return view

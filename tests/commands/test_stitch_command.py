@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from amperity_pipelines.commands.stitch import StitchInputError, run
+from amperity_pipelines.commands.stitch import StitchInputError, format_explanation, format_summary, run
 
 RECORDS = pa.table(
     {
@@ -79,6 +81,66 @@ def test_failed_run_leaves_previous_output_intact(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == []
 
 
-def test_unknown_engine(tmp_path):
-    with pytest.raises(StitchInputError, match="engine 'spark' is not available yet"):
+def test_writes_every_stitch_table_settings_and_figures(tmp_path):
+    out = tmp_path / "out"
+    result = run(write(tmp_path, RECORDS), out)
+    names = {path.name for path in out.iterdir()}
+    for table in ("unified_coalesced", "unified_scores", "unified_preprocessed_raw", "blocking_keys", "bad_values", "model"):
+        assert f"{table}.parquet" in names
+    assert {"stitch_settings.json", "stitch_stats.json"} <= names
+    assert result.tables["unified_coalesced"] == 4
+    summary = format_summary(result)
+    assert "4 records -> 3 Amperity IDs (dedupe rate 25.0%)" in summary
+    assert "pairs scored" in summary and "preprocess" in summary and "clustering" in summary
+
+
+def test_config_file_settings_are_used_and_errors_name_the_line(tmp_path):
+    config = tmp_path / "stitch.yaml"
+    config.write_text("threshold: Exact\nblock-size-cap: 50\nnicknames:\n  add: [[robert, bobbo]]\n")
+    run(write(tmp_path, RECORDS), tmp_path / "out", config=config)
+    settings = json.loads((tmp_path / "out" / "stitch_settings.json").read_text())
+    assert settings["threshold"] == 5 and settings["block_size_cap"] == 50
+    assert settings["nickname_changes"] == [["robert", "bobbo", "ADD"]]
+
+    config.write_text("threshold: 3\nstrategies: [dnf1, dnf99]\nwobble: 1\n")
+    with pytest.raises(StitchInputError) as caught:
+        run(write(tmp_path, RECORDS), tmp_path / "out2", config=config)
+    message = str(caught.value)
+    assert f"{config}:2: strategies: unknown blocking strategy dnf99" in message
+    assert f"{config}:3: wobble: unknown Stitch setting 'wobble'" in message
+    assert not (tmp_path / "out2").exists()
+
+
+def test_labels_force_apart_and_blocklist_voids_a_value(tmp_path):
+    labels = tmp_path / "labels.csv"
+    labels.write_text("label_id,partition_id,datasource,pk\nL1,1,POS,1\nL1,2,Web,a\n")
+    run(write(tmp_path, RECORDS), tmp_path / "apart", labels=labels)
+    ids = {(r["datasource"], r["pk"]): r["amperity_id"] for r in pq.read_table(tmp_path / "apart" / "unified_coalesced.parquet").to_pylist()}
+    assert ids[("POS", "1")] != ids[("Web", "a")]
+
+    blocklist = tmp_path / "blocklist.csv"
+    blocklist.write_text("datasource,semantic,value\n*,email,ann@x.org\n")
+    run(write(tmp_path, RECORDS.drop(["birthdate"])), tmp_path / "blocked", blocklist=blocklist)
+    coalesced = pq.read_table(tmp_path / "blocked" / "unified_coalesced.parquet").to_pylist()
+    assert len({r["amperity_id"] for r in coalesced if r["given_name"] == "Ann"}) == 2
+    assert all(r["blv_email"] for r in coalesced if r["given_name"] == "Ann")
+
+    with pytest.raises(StitchInputError, match="--labels .*missing column\\(s\\) partition_id"):
+        labels.write_text("label_id,datasource,pk\nL1,POS,1\n")
+        run(write(tmp_path, RECORDS), tmp_path / "bad", labels=labels)
+
+
+def test_explain_names_the_rule_and_the_path(tmp_path):
+    out = tmp_path / "out"
+    run(write(tmp_path, RECORDS), out)
+    merged = format_explanation(out, "POS:1", "Web:a")
+    assert "same Amperity ID" in merged and "email" in merged and "path: POS:1" in merged
+    apart = format_explanation(out, "POS:1", "Web:b")
+    assert "different Amperity IDs" in apart
+    with pytest.raises(StitchInputError, match="expected DATASOURCE:PK"):
+        format_explanation(out, "POS1", "Web:a")
+
+
+def test_spark_engine_is_refused_until_it_is_wired(tmp_path):
+    with pytest.raises(StitchInputError, match="engine 'spark'"):
         run(write(tmp_path, RECORDS), tmp_path / "out", engine="spark")

@@ -130,3 +130,32 @@ def test_demo_tenant_is_valid():
     tenant = load_tenant(Path(__file__).resolve().parents[2] / "tenants" / "demo")
     assert len(tenant.sources) >= 4
     assert tenant.stitched_tables()
+
+
+def test_stitch_settings_are_checked_with_their_lines(tmp_path):
+    tenant = TENANT + textwrap.dedent(
+        """\
+        stitch:
+          labels: "Shop:Labels"
+          settings:
+            threshold: Highest
+            strategies: [dnf1, email]
+            rules:
+              - {condition: different-birthdates}
+              - {condition: present-and-not-equal}
+            nicknames: {add: [[robert]]}
+        """
+    )
+    issues = issues_of(tmp_path, tenant=tenant)
+    assert any("tenant.yaml:19: stitch.labels: unknown domain table 'Shop:Labels'" in i for i in issues)
+    assert any("tenant.yaml:21: stitch.settings.threshold: threshold 'Highest': expected 1-5" in i for i in issues)
+    assert any("tenant.yaml:23: stitch.settings.rules: rule 'present-and-not-equal' needs a semantic" in i for i in issues)
+    assert any("tenant.yaml:26: stitch.settings.nicknames.add[0]: expected [canonical name, nickname]" in i for i in issues)
+    assert len(issues) == 4
+
+
+def test_stitch_settings_load():
+    from amperity_pipelines.config.stitch_settings import parse_settings
+
+    settings, problems = parse_settings({"threshold": "excellent", "block-size-cap": 40, "run_type": "incremental"})
+    assert problems == [] and (settings.threshold, settings.block_size_cap, settings.run_type) == (4, 40, "incremental")

@@ -14,9 +14,9 @@ from amperity_pipelines.runner import materialize_tenant
 from tests.pipeline.conftest import CUSTOMERS_HEADER, drop_file
 
 DAY1 = CUSTOMERS_HEADER + """\
-1,Robert,Smith,bob@example.org,(206) 555-0143,01/02/1980,2026-11-25 10:00:00
-2,Bob,Smith,BOB@example.org,,01/02/1980,2026-11-25 11:00:00
-3,Ann,Lee,ann@example.org,206.555.0199,03/04/1990,2026-11-25 12:00:00
+1,Robert,Smith,bob@shopmail.net,(206) 555-0143,01/02/1980,2026-11-25 10:00:00
+2,Bob,Smith,BOB@shopmail.net,,01/02/1980,2026-11-25 11:00:00
+3,Ann,Lee,ann@shopmail.net,206.555.0199,03/04/1990,2026-11-25 12:00:00
 4,Cy,Young,,+1 206 555 0199,,2026-11-25 12:00:00
 """
 
@@ -36,8 +36,13 @@ def test_tenant_materializes_end_to_end(shop):
     drop_file(landing, "orders/2026-11-25.ndjson", ORDERS)
     summary = materialize_tenant(tenant, resource, progress=False)
     assert summary.success, summary.failures
-    # Bob/Robert share an email; Ann and Cy share a phone: 4 records, 2 people.
-    assert summary.stitch == {"records": 4, "amperity_ids": 2, "dedupe_rate": 0.5}
+    # Bob/Robert share an email, surname and birthdate: one person. Ann and Cy share only a phone
+    # (a household): two people. 4 records, 3 Amperity IDs.
+    assert summary.stitch == {"records": 4, "amperity_ids": 3, "dedupe_rate": 0.25}
+    [pair] = rows(tenant, resource, "SELECT pk1, pk2, match_category FROM Unified_Scores")
+    assert {pair["pk1"], pair["pk2"]} == {"1", "2"} and pair["match_category"] in ("Excellent", "Exact")
+    stitch_tables = {name for layer, name, _ in summary.tables if layer == "stitch"}
+    assert {"Unified_Preprocessed_Raw", "Stitch_Blocking_Keys", "Stitch_Bad_Values", "Unified_Changes_Clusters"} <= stitch_tables
     [(bob_ids,)] = [tuple(r.values()) for r in rows(tenant, resource,
                     "SELECT count(DISTINCT amperity_id) FROM Unified_Coalesced WHERE pk IN ('1', '2')")]
     assert bob_ids == 1
@@ -63,15 +68,15 @@ def test_reruns_load_nothing_twice_and_keep_ids(shop):
 
     # Day 2: Bob's record is updated (newer timestamp wins), a new person arrives.
     drop_file(landing, "customers/2026/11/26/customers-1.csv", CUSTOMERS_HEADER + textwrap.dedent("""\
-        2,Bob,Smith,bob@example.org,,01/02/1980,2026-11-26 09:00:00
-        5,Dee,Nguyen,dee@example.org,,,2026-11-26 09:00:00
+        2,Bob,Smith,bob@shopmail.net,,01/02/1980,2026-11-26 09:00:00
+        5,Dee,Nguyen,dee@shopmail.net,,,2026-11-26 09:00:00
         """))
     assert materialize_tenant(tenant, resource, progress=False).success
     after = {r["pk"]: r["amperity_id"] for r in rows(tenant, resource, "SELECT pk, amperity_id FROM Unified_Coalesced")}
     assert {pk: after[pk] for pk in before} == before, "Amperity IDs must survive a rerun"
     assert len(after) == 5
     [bob] = rows(tenant, resource, 'SELECT email, updated FROM "Shop:Customers" WHERE id = \'2\'')
-    assert bob["email"] == "bob@example.org"
+    assert bob["email"] == "bob@shopmail.net"
     changes = rows(tenant, resource, "SELECT pk, change_type FROM Unified_Changes_Pks")
     assert {"pk": "5", "change_type": "added"} in changes
     # Time travel: the first version of the domain table is still readable.
@@ -80,7 +85,7 @@ def test_reruns_load_nothing_twice_and_keep_ids(shop):
 
 def test_bad_rows_under_threshold_go_to_quarantine(shop):
     tenant, resource, landing = shop
-    drop_file(landing, "customers/2026/11/25/customers-1.csv", DAY1 + "9,Eve,Bad,eve@example.org,,31/31/1999,2026-11-25 10:00:00\n")
+    drop_file(landing, "customers/2026/11/25/customers-1.csv", DAY1 + "9,Eve,Bad,eve@shopmail.net,,31/31/1999,2026-11-25 10:00:00\n")
     summary = materialize_tenant(tenant, resource, job="shop__Shop_Customers__ingest", progress=False)
     assert summary.success, summary.failures
     [bad] = resource.for_tenant("shop").read("quarantine", "Shop_Customers").to_pylist()
@@ -158,7 +163,7 @@ def test_sensor_requested_files_load_once(shop):
 def test_day_window_loads_only_that_day(shop):
     tenant, resource, landing = shop
     drop_file(landing, "customers/2026/11/25/customers-1.csv", DAY1)
-    drop_file(landing, "customers/2026/11/26/customers-1.csv", CUSTOMERS_HEADER + "5,Dee,Nguyen,dee@example.org,,,2026-11-26 09:00:00\n")
+    drop_file(landing, "customers/2026/11/26/customers-1.csv", CUSTOMERS_HEADER + "5,Dee,Nguyen,dee@shopmail.net,,,2026-11-26 09:00:00\n")
     summary = materialize_tenant(tenant, resource, job="shop__Shop_Customers__ingest", window={"day": "2026-11-26"}, progress=False)
     assert summary.success, summary.failures
     assert resource.for_tenant("shop").row_count("domain", "Shop_Customers") == 1
