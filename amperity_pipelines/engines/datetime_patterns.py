@@ -1,16 +1,108 @@
-"""Joda-Time (Trino) and java.time (Spark) date patterns -> DuckDB strftime/strptime formats.
+"""Joda-Time and java.time date patterns: one tokenizer, and their DuckDB equivalents.
 
-Both pattern languages repeat a letter to choose a field and its width (`yyyy-MM-dd`) and quote
-literal text in single quotes (`'T'`, `''` is one quote). DuckDB uses `%` codes. Only the letters
-whose output both sides render identically are translated; anything else raises `ValueError`
-rather than formatting dates silently differently.
+Amperity writes dates as Joda-Time patterns in three places: file patterns
+(`'files/'yyyy'/'MM'/'dd'/customers-*.csv'`), the formats of Date/Datetime feed fields
+(`yyyy-MM-dd'T'HH:mm:ss.SSSZ`) and Presto's `format_datetime`/`parse_datetime`; Spark SQL uses
+java.time patterns. All share one syntax: a run of one letter is one field (`yyyy`, `MM`); text
+in single quotes is literal; `''` is a literal single quote, inside or outside a quoted section;
+any other character is literal. File patterns add `*`, which matches anything up to the next
+`/`, quoted or not.
+
+`tokenize` splits a pattern; `joda_to_strptime` gives DuckDB parse formats (lenient: `%-d` also
+reads `05`); `joda_to_strftime` / `java_to_strftime` give DuckDB output formats, translating only
+the letters both sides render identically and refusing the rest rather than formatting dates
+differently.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
+from typing import Literal as TypingLiteral
 
-PatternFlavor = Literal["joda", "java"]
+
+class PatternError(ValueError):
+    """A file pattern or a Joda-Time/java.time date format cannot be compiled."""
+
+
+@dataclass(frozen=True)
+class Literal:
+    text: str
+
+
+@dataclass(frozen=True)
+class Field:
+    """A run of one pattern letter, e.g. `yyyy` is Field("y", 4)."""
+
+    letter: str
+    width: int
+
+    @property
+    def text(self) -> str:
+        return self.letter * self.width
+
+
+@dataclass(frozen=True)
+class Wildcard:
+    """`*` in a file pattern: any characters except `/`."""
+
+
+Token = Literal | Field | Wildcard
+
+
+def tokenize(pattern: str, *, wildcards: bool = False) -> list[Token]:
+    """Split a Joda pattern into literals, fields and (for file patterns) wildcards."""
+    tokens: list[Token] = []
+    literal: list[str] = []
+
+    def flush() -> None:
+        if not literal:
+            return
+        text = "".join(literal)
+        literal.clear()
+        # In file patterns * is a wildcard even inside quotes: Amperity's own example quotes it
+        # ('files/'yyyy'/'MM'/'dd'/customers-*.csv').
+        pieces = text.split("*") if wildcards else [text]
+        for position, piece in enumerate(pieces):
+            if position:
+                tokens.append(Wildcard())
+            if piece:
+                tokens.append(Literal(piece))
+
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "'":
+            if pattern.startswith("''", i):
+                literal.append("'")
+                i += 2
+                continue
+            end = i + 1
+            while True:
+                close = pattern.find("'", end)
+                if close < 0:
+                    raise PatternError(f"unterminated quote in pattern {pattern!r} (quote opened at position {i + 1})")
+                literal.append(pattern[end:close])
+                if pattern.startswith("''", close):  # an escaped quote inside a quoted section
+                    literal.append("'")
+                    end = close + 2
+                    continue
+                i = close + 1
+                break
+        elif char.isascii() and char.isalpha():
+            flush()
+            end = i
+            while end < len(pattern) and pattern[end] == char:
+                end += 1
+            tokens.append(Field(char, end - i))
+            i = end
+        else:
+            literal.append(char)
+            i += 1
+    flush()
+    return tokens
+
+
+PatternFlavor = TypingLiteral["joda", "java"]
 
 # (letter, run length) -> DuckDB code; a length missing from a letter's table is unsupported.
 _COMMON: dict[str, dict[int, str]] = {
@@ -54,49 +146,83 @@ def java_to_strftime(pattern: str) -> str:
 def _convert(pattern: str, flavor: PatternFlavor) -> str:
     letters = _FLAVOR_LETTERS[flavor]
     out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "'":
-            literal, i = _quoted(pattern, i)
-            out.append(literal.replace("%", "%%"))
+    for token in tokenize(pattern):
+        if isinstance(token, Literal):
+            if flavor == "java" and ("[" in token.text or "]" in token.text):
+                raise PatternError(f"java date pattern {pattern!r}: optional sections [...] are not supported")
+            out.append(token.text.replace("%", "%%"))
             continue
-        if char.isascii() and char.isalpha():
-            run = len(pattern[i:]) - len(pattern[i:].lstrip(char))
-            # Text fields: four letters or more all mean the full name (MMMM, EEEEE).
-            code = letters.get(char, {}).get(min(run, 4) if char in _TEXT_FIELDS else run)
-            if code is None:
-                raise ValueError(
-                    f"{flavor} date pattern {pattern!r}: {char * run!r} is not supported; "
-                    f"supported fields: {_describe(letters)}"
-                )
-            out.append(code)
-            i += run
-            continue
-        if char in "[]" and flavor == "java":
-            raise ValueError(f"java date pattern {pattern!r}: optional sections [...] are not supported")
-        out.append("%%" if char == "%" else char)
-        i += 1
+        char, run = token.letter, token.width
+        # Text fields: four letters or more all mean the full name (MMMM, EEEEE).
+        code = letters.get(char, {}).get(min(run, 4) if char in _TEXT_FIELDS else run)
+        if code is None:
+            raise PatternError(
+                f"{flavor} date pattern {pattern!r}: {token.text!r} is not supported; supported fields: {_describe(letters)}"
+            )
+        out.append(code)
     return "".join(out)
-
-
-def _quoted(pattern: str, start: int) -> tuple[str, int]:
-    """The literal text of a quote starting at `start` and the index after it."""
-    if pattern.startswith("''", start):
-        return "'", start + 2
-    text: list[str] = []
-    i = start + 1
-    while i < len(pattern):
-        if pattern[i] == "'":
-            if pattern.startswith("''", i):
-                text.append("'")
-                i += 2
-                continue
-            return "".join(text), i + 1
-        text.append(pattern[i])
-        i += 1
-    raise ValueError(f"date pattern {pattern!r}: quote opened at position {start + 1} is never closed")
 
 
 def _describe(letters: dict[str, dict[int, str]]) -> str:
     return " ".join(letter * max(widths) for letter, widths in letters.items())
+
+
+def _strptime_directive(field: Field) -> str:
+    """The DuckDB strptime directive for one Joda field; the `%-x` forms also accept padded values."""
+    letter, width = field.letter, field.width
+    if letter in "yY":
+        return "%y" if width == 2 else "%Y"
+    if letter == "M":
+        return {1: "%-m", 2: "%m", 3: "%b"}.get(width, "%B")
+    if letter == "d":
+        return "%-d" if width == 1 else "%d"
+    if letter == "D":
+        return "%-j" if width < 3 else "%j"
+    if letter == "H":
+        return "%-H" if width == 1 else "%H"
+    if letter == "h":
+        return "%-I" if width == 1 else "%I"
+    if letter == "m":
+        return "%-M" if width == 1 else "%M"
+    if letter == "s":
+        return "%-S" if width == 1 else "%S"
+    if letter == "S":  # fraction of second: milli, micro or nano by width
+        return "%g" if width <= 3 else "%f" if width <= 6 else "%n"
+    if letter == "a":
+        return "%p"
+    if letter == "E":
+        return "%a" if width <= 3 else "%A"
+    if letter == "z" or (letter == "Z" and width >= 3):
+        return "%Z"
+    if letter == "Z":
+        return "%z"
+    raise PatternError(
+        f"unsupported Joda-Time field {field.text!r}: use y, M, d, D, H, h, m, s, S, a, E, Z or z"
+    )
+
+
+def joda_to_strptime(pattern: str) -> tuple[str, ...]:
+    """DuckDB `strptime` formats equivalent to a Joda-Time format, most likely first.
+
+    Usually one format. A `Z` offset field gives two: Joda parses `+0200`, `+02:00` and a literal
+    `Z` for UTC, while strptime's `%z` rejects the letter, so the second format reads `Z` literally.
+    """
+    parts: list[str] = []
+    offset_positions: list[int] = []
+    for token in tokenize(pattern):
+        if isinstance(token, Literal):
+            parts.append(token.text.replace("%", "%%"))
+        else:
+            directive = _strptime_directive(token)
+            if directive == "%z":
+                offset_positions.append(len(parts))
+            parts.append(directive)
+    if not parts:
+        raise PatternError("empty date format")
+    primary = "".join(parts)
+    if not offset_positions:
+        return (primary,)
+    utc = list(parts)
+    for position in offset_positions:
+        utc[position] = "Z"
+    return (primary, "".join(utc))

@@ -7,6 +7,8 @@ message alone is enough to find and fix the problem.
 
 from __future__ import annotations
 
+from amperity_pipelines.engines.datetime_patterns import PatternError  # noqa: F401 - re-exported: the patterns' error
+
 
 class IngestError(Exception):
     """A landed file cannot be loaded: malformed, missing columns, too many bad rows."""
@@ -20,7 +22,3 @@ class IngestError(Exception):
 
 class MissingFileError(IngestError):
     """A required (non-optional) file of a courier's fileset is not in the landing folder."""
-
-
-class PatternError(ValueError):
-    """A file pattern or a Joda-Time date format cannot be compiled."""

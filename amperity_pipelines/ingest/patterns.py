@@ -17,7 +17,7 @@ from pathlib import Path
 
 from amperity_pipelines.config.models import FileSpec
 from amperity_pipelines.ingest.errors import MissingFileError, PatternError
-from amperity_pipelines.ingest.joda import Field, Literal, Token, Wildcard, tokenize
+from amperity_pipelines.engines.datetime_patterns import Field, Literal, Token, Wildcard, tokenize
 
 # Digits each supported file-pattern field matches. Single letters (M, d) match one or two digits.
 _FIELD_REGEX = {

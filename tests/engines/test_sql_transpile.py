@@ -159,5 +159,5 @@ class TestDatePatterns:
             joda_to_strftime(pattern)
 
     def test_unclosed_quote(self):
-        with pytest.raises(ValueError, match="never closed"):
+        with pytest.raises(ValueError, match="unterminated quote"):
             joda_to_strftime("yyyy 'T")

@@ -17,7 +17,7 @@ from amperity_pipelines.ingest import (
     feeds_of,
     joda_to_strptime,
 )
-from amperity_pipelines.ingest.joda import Field, Literal, Wildcard, tokenize
+from amperity_pipelines.engines.datetime_patterns import Field, Literal, Wildcard, tokenize
 
 AMPERITY_EXAMPLE = "'files/'yyyy'/'MM'/'dd'/customers-*.csv'"
 
