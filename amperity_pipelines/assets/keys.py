@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from amperity_pipelines.config.loader import STITCH_TABLES
 from amperity_pipelines.layers.session import database_storage_name
 
 
@@ -16,7 +17,7 @@ def stitch_key(tenant: str, table: str) -> dg.AssetKey:
 
 
 def database_key(tenant: str, database: str, table: str) -> dg.AssetKey:
-    if table in ("Unified_Coalesced", "Unified_Changes_Pks"):
+    if table in STITCH_TABLES:
         return stitch_key(tenant, table)
     return dg.AssetKey([tenant, "database", database_storage_name(database, table)])
 

@@ -88,4 +88,6 @@ def _figures(report: StitchReport) -> dict:
             figures[name] = int(value)
     if stats.stage_seconds:
         figures["seconds_per_stage"] = dg.MetadataValue.json(dict(stats.stage_seconds))
+    if report.report is not None:
+        figures["stitch_report"] = dg.MetadataValue.path(str(report.report))
     return figures

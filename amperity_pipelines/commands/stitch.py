@@ -19,6 +19,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from amperity_pipelines.config.stitch_settings import StitchSettingsError, load_settings_file
+from amperity_pipelines.quality.stitch_report import write_stitch_report
 from amperity_pipelines.stitch import PROFILE_COLUMNS, StitchInputError, StitchSettings, StitchStats, explain, save_result, stitch_records
 
 PROFILE_NAMES = tuple(name for name, _ in PROFILE_COLUMNS) + ("create_dt", "update_dt")
@@ -36,7 +37,9 @@ class StitchRun:
     """Rows per table written (file name without .parquet)."""
     stats: StitchStats
     seconds: dict[str, float]
-    """Wall time per stage: read, the engine's stages, write."""
+    """Wall time per stage: read, the engine's stages, write, report."""
+    report: Path | None = None
+    """The Stitch QA report (HTML) written beside the tables."""
 
     @property
     def records(self) -> int:
@@ -155,13 +158,16 @@ def run(
     result = stitch_records(target, "records", previous=previous_table, settings=settings, labels=labels_table, blocklist=blocklist_table)
     stitched = time.monotonic()
     save_result(result, out)
+    written = time.monotonic()
+    report = write_stitch_report(result.tables(), result.stats.as_dict(), out, title=f"Stitch: {records.name}")
     finished = time.monotonic()
     stats = result.stats
     return StitchRun(
         out=out,
         tables={name: table.num_rows for name, table in result.tables().items()},
         stats=stats,
-        seconds={"read": loaded - started, **stats.stage_seconds, "write": finished - stitched},
+        seconds={"read": loaded - started, **stats.stage_seconds, "write": written - stitched, "report": finished - written},
+        report=report,
     )
 
 
@@ -195,6 +201,8 @@ def format_summary(run_: StitchRun) -> str:
     lines.append("Time per stage: " + ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in run_.seconds.items()))
     lines.append(f"Wrote {run_.out}:")
     lines += [f"  {name}.parquet  {rows:,} rows" for name, rows in run_.tables.items()]
+    if run_.report is not None:
+        lines.append(f"  {run_.report.name}  (Stitch QA report: open it in a browser)")
     return "\n".join(lines)
 
 

@@ -7,14 +7,18 @@ becomes `fk_pos_customer`, and so on; a table without a tag simply contributes N
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlglot import exp
 
 from amperity_pipelines.config.loader import DomainTable, Tenant
 from amperity_pipelines.config.tags import PROFILE_TAGS, profile_column
-from amperity_pipelines.layers.session import connect
 from amperity_pipelines.config.stitch_settings import parse_settings
+from amperity_pipelines.layers.session import connect
+from amperity_pipelines.quality.stitch_report import write_stitch_report
 from amperity_pipelines.stitch import DeterministicSettings, StitchStats, stitch_deterministic, stitch_records
 from amperity_pipelines.storage.lakehouse import Lakehouse
 
@@ -43,6 +47,8 @@ class StitchReport:
     versions: dict[str, int] = field(default_factory=dict)
     """Delta version written per Stitch table."""
     rows: dict[str, int] = field(default_factory=dict)
+    report: Path | None = None
+    """The run's Stitch QA report (HTML)."""
 
     @property
     def records(self) -> int:
@@ -150,7 +156,24 @@ def run_stitch(tenant: Tenant, lakehouse: Lakehouse) -> StitchReport:
         if key in produced:
             versions[name] = lakehouse.write("stitch", name, produced[key])
             rows[name] = produced[key].num_rows
-    return StitchReport(tables=[t.name for t in tables], stats=result.stats, matching=spec.matching, versions=versions, rows=rows)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    html = write_stitch_report(
+        produced,
+        result.stats.as_dict(),
+        report_folder(lakehouse) / f"stitch_report_{stamp}.html",
+        title=f"{tenant.name}: Stitch run {stamp}",
+    )
+    return StitchReport(
+        tables=[t.name for t in tables], stats=result.stats, matching=spec.matching, versions=versions, rows=rows, report=html
+    )
+
+
+def report_folder(lakehouse: Lakehouse) -> Path:
+    """Where a tenant's Stitch reports go: beside its tables when the lakehouse is a local folder,
+    else under $AMPERITY_REPORTS (default ./reports) on this machine."""
+    if lakehouse.is_local:
+        return Path(lakehouse.root.removeprefix("file://")).absolute() / lakehouse.tenant / "reports" / "stitch"
+    return Path(os.environ.get("AMPERITY_REPORTS", "reports")).absolute() / lakehouse.tenant / "stitch"
 
 
 def _side_table(tenant: Tenant, lakehouse: Lakehouse, con, name: str | None) -> str | None:

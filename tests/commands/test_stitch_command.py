@@ -144,3 +144,11 @@ def test_explain_names_the_rule_and_the_path(tmp_path):
 def test_spark_engine_is_refused_until_it_is_wired(tmp_path):
     with pytest.raises(StitchInputError, match="engine 'spark'"):
         run(write(tmp_path, RECORDS), tmp_path / "out", engine="spark")
+
+
+def test_writes_the_stitch_qa_report(tmp_path):
+    result = run(write(tmp_path, RECORDS), tmp_path / "out")
+    assert result.report == tmp_path / "out" / "stitch_report.html"
+    html = result.report.read_text()
+    assert 'data-figure="records"' in html and 'data-value="4"' in html
+    assert "stitch_report.html" in format_summary(result)

@@ -19,6 +19,10 @@ STANDARD_TABLES = {
     "Unified_Coalesced", "Merged_Customers", "Unified_Transactions", "Unified_Itemized_Transactions",
     "Transaction_Attributes", "Customer_360",
 }
+STITCH_TABLES = {
+    "Unified_Coalesced", "Unified_Changes_Pks", "Unified_Changes_Clusters", "Unified_Scores",
+    "Unified_Preprocessed_Raw", "Stitch_Blocking_Keys", "Stitch_Bad_Values",
+}
 REQUIRED_TXN_TAGS = {
     "order-id", "order-datetime", "product-id", "item-quantity", "item-revenue", "is-return",
     "is-cancellation", "order-discount-amount", "purchase-brand", "purchase-channel", "store-id",
@@ -120,7 +124,7 @@ def test_query_parses_as_presto_and_reads_known_tables(path: Path):
     sqlglot.parse_one(sql, read="trino")
     domain_tables = {f"{s.source}:{f.name}" for s in _sources() for f in s.feeds}
     custom = {t.name for d in _tenant().databases for t in d.tables}
-    assert _tables_read(sql, "trino") <= STANDARD_TABLES | domain_tables | custom
+    assert _tables_read(sql, "trino") <= STANDARD_TABLES | STITCH_TABLES | domain_tables | custom
     assert "format_datetime" not in sql.lower() and "map_agg" not in sql.lower()
 
 

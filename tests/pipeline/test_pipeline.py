@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import textwrap
 
 import dagster as dg
@@ -42,6 +44,8 @@ def test_tenant_materializes_end_to_end(shop):
     [pair] = rows(tenant, resource, "SELECT pk1, pk2, match_category FROM Unified_Scores")
     assert {pair["pk1"], pair["pk2"]} == {"1", "2"} and pair["match_category"] in ("Excellent", "Exact")
     stitch_tables = {name for layer, name, _ in summary.tables if layer == "stitch"}
+    [report] = (Path(resource.root) / "shop" / "reports" / "stitch").glob("stitch_report_*.html")
+    assert 'data-figure="amperity_ids" data-value="3"' in report.read_text()
     assert {"Unified_Preprocessed_Raw", "Stitch_Blocking_Keys", "Stitch_Bad_Values", "Unified_Changes_Clusters"} <= stitch_tables
     [(bob_ids,)] = [tuple(r.values()) for r in rows(tenant, resource,
                     "SELECT count(DISTINCT amperity_id) FROM Unified_Coalesced WHERE pk IN ('1', '2')")]

@@ -1,0 +1,1 @@
+"""Data quality: checks and reports on what the pipeline produced (no orchestration here)."""
