@@ -13,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 
 from amperity_pipelines.assets import tenant_assets
+from amperity_pipelines.assets.checks import tenant_checks
 from amperity_pipelines.config.loader import Tenant, load_tenant
 from amperity_pipelines.jobs import tenant_jobs
 from amperity_pipelines.resources import LakehouseResource
@@ -46,6 +47,7 @@ def tenant_definitions(tenant: Tenant) -> dg.Definitions:
     ]
     return dg.Definitions(
         assets=tenant_assets(tenant),
+        asset_checks=tenant_checks(tenant),
         jobs=list(jobs.values()),
         schedules=tenant_schedules(tenant, jobs),
         sensors=sensors,

@@ -108,6 +108,10 @@ def materialize_tenant(
                 error = error.cause  # the user-code exception, not Dagster's wrapper
             message = error.message.strip() if error else "failed"
             summary.failures.append(f"{event.step_key}: {message}")
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            check = event.event_specific_data  # a failed blocking check: say why, with its figures
+            if not check.passed and check.blocking and check.severity == dg.AssetCheckSeverity.ERROR:
+                summary.failures.append(f"{check.asset_key.to_user_string()}:{check.check_name}: {check.description}")
     summarise(tenant, resource, summary)
     return summary
 

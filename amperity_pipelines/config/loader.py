@@ -24,6 +24,7 @@ from amperity_pipelines.config.stitch_settings import parse_settings
 from amperity_pipelines.config.yaml_lines import LocatedYaml, YamlSyntaxError, load_located
 from amperity_pipelines.engines.errors import SqlError
 from amperity_pipelines.engines.sql import referenced_tables
+from amperity_pipelines.quality.catalog import expectation_problems
 
 # The Stitch tables queries can read, by SQL name (stored in the stitch layer under the same name).
 STITCH_TABLES = (
@@ -246,6 +247,11 @@ def _check_references(tenant: Tenant, source_files: dict[str, Path], issues: lis
         for fi, feed in enumerate(source.feeds):
             if feed.ingest_query:
                 _read_sql(tenant, feed.ingest_query, "spark", path, src_located, ("feeds", fi, "ingest_query"), issues, allow_tables={"raw"})
+            for ei, expectation in enumerate(feed.expectations):
+                fields = [f.name for f in feed.fields]
+                for where, message in expectation_problems(expectation.type, expectation.kwargs, fields):
+                    loc = ("feeds", fi, "expectations", ei, *where)
+                    issues.append(ConfigIssue(path, src_located.line_of(loc), _dotted(loc), message))
         for ci, courier in enumerate(source.couriers):
             if courier.name in courier_names:
                 issues.append(ConfigIssue(path, src_located.line_of(("couriers", ci, "name")), f"couriers[{ci}].name",

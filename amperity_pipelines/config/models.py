@@ -8,30 +8,16 @@ maps every error back to a file and line.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from amperity_pipelines.config.base import Name, StrictModel, check_identifier, parse_threshold
+from amperity_pipelines.config.quality_models import ExpectationSpec, QualitySpec
 from amperity_pipelines.config.tags import is_known_tag
 
 _DECIMAL = re.compile(r"^Decimal(?:\(\s*38\s*,\s*(\d{1,2})\s*\))?$")
 SIMPLE_TYPES = ("Boolean", "Date", "Datetime", "Float", "Integer", "String")
-IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-def _check_identifier(value: str) -> str:
-    if not IDENTIFIER.match(value):
-        raise ValueError(
-            f"{value!r} is not a valid name: use letters, digits and underscores, starting with a letter"
-        )
-    return value
-
-
-Name = Annotated[str, Field(min_length=1, max_length=128)]
 
 
 class FieldSpec(StrictModel):
@@ -48,7 +34,7 @@ class FieldSpec(StrictModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        return _check_identifier(value)
+        return check_identifier(value)
 
     @field_validator("type")
     @classmethod
@@ -89,12 +75,6 @@ class FieldSpec(StrictModel):
         return self.source_column or self.name
 
 
-def _parse_threshold(value):
-    if isinstance(value, str) and value.strip().endswith("%"):
-        return float(value.strip()[:-1]) / 100.0
-    return value
-
-
 class FeedSpec(StrictModel):
     """How one kind of file lands in the domain table `Source:Feed`."""
 
@@ -113,13 +93,15 @@ class FeedSpec(StrictModel):
     """Path (relative to the tenant folder) of a Spark SQL file run over the raw file as `raw`."""
     datetime_format: str | None = None
     """Feed-wide Joda pattern for Date/Datetime fields that have no `format` of their own."""
+    expectations: list[ExpectationSpec] = Field(default_factory=list)
+    """Great Expectations the tenant adds to the suite derived from this feed (quality checks)."""
 
-    _threshold = field_validator("error_threshold", mode="before")(_parse_threshold)
+    _threshold = field_validator("error_threshold", mode="before")(parse_threshold)
 
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        return _check_identifier(value)
+        return check_identifier(value)
 
     @field_validator("error_threshold")
     @classmethod
@@ -211,7 +193,7 @@ class CourierSpec(StrictModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        return _check_identifier(value)
+        return check_identifier(value)
 
 
 class SourceSpec(StrictModel):
@@ -225,7 +207,7 @@ class SourceSpec(StrictModel):
     @field_validator("source")
     @classmethod
     def _name(cls, value: str) -> str:
-        return _check_identifier(value)
+        return check_identifier(value)
 
 
 class CustomDomainTableSpec(StrictModel):
@@ -242,7 +224,7 @@ class CustomDomainTableSpec(StrictModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        return _check_identifier(value)
+        return check_identifier(value)
 
     @field_validator("tags", mode="before")
     @classmethod
@@ -289,7 +271,7 @@ class CourierGroupSpec(StrictModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        return _check_identifier(value)
+        return check_identifier(value)
 
     @field_validator("cron")
     @classmethod
@@ -320,7 +302,7 @@ class DatabaseTableSpec(StrictModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        return _check_identifier(value)
+        return check_identifier(value)
 
 
 class DatabaseSpec(StrictModel):
@@ -355,7 +337,7 @@ class DestinationSpec(StrictModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        return _check_identifier(value)
+        return check_identifier(value)
 
 
 class TemplateColumn(StrictModel):
@@ -399,7 +381,7 @@ class OrchestrationSpec(StrictModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        return _check_identifier(value)
+        return check_identifier(value)
 
     @model_validator(mode="after")
     def _object(self) -> OrchestrationSpec:
@@ -427,8 +409,9 @@ class TenantSpec(StrictModel):
     destinations: list[DestinationSpec] = Field(default_factory=list)
     data_templates: list[DataTemplateSpec] = Field(default_factory=list)
     orchestrations: list[OrchestrationSpec] = Field(default_factory=list)
+    quality: QualitySpec = QualitySpec()
 
     @field_validator("tenant")
     @classmethod
     def _name(cls, value: str) -> str:
-        return _check_identifier(value)
+        return check_identifier(value)

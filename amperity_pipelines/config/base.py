@@ -1,0 +1,35 @@
+"""What every tenant config model shares: strict pydantic models, names, fractions."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def check_identifier(value: str) -> str:
+    if not IDENTIFIER.match(value):
+        raise ValueError(
+            f"{value!r} is not a valid name: use letters, digits and underscores, starting with a letter"
+        )
+    return value
+
+
+Name = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+def parse_threshold(value):
+    if isinstance(value, str) and value.strip().endswith("%"):
+        return float(value.strip()[:-1]) / 100.0
+    return value
+
+
+Share = Annotated[float, BeforeValidator(parse_threshold), Field(ge=0.0, le=1.0)]
+"""A fraction: 0.005 or "0.5%"."""
