@@ -20,7 +20,16 @@ import pyarrow.parquet as pq
 
 from amperity_pipelines.config.stitch_settings import StitchSettingsError, load_settings_file
 from amperity_pipelines.quality.stitch_report import write_stitch_report
-from amperity_pipelines.stitch import PROFILE_COLUMNS, StitchInputError, StitchSettings, StitchStats, explain, save_result, stitch_records
+from amperity_pipelines.stitch import (
+    PROFILE_COLUMNS,
+    SparkBackend,
+    StitchInputError,
+    StitchSettings,
+    StitchStats,
+    explain,
+    save_result,
+    stitch_records,
+)
 
 PROFILE_NAMES = tuple(name for name, _ in PROFILE_COLUMNS) + ("create_dt", "update_dt")
 KEY_PREFIXES = ("fk_", "sk_")
@@ -155,7 +164,11 @@ def run(
     blocklist_table = read_side_table(blocklist, "--blocklist", ("datasource", "semantic", "value"))
     loaded = time.monotonic()
     target = _backend(con, engine)
-    result = stitch_records(target, "records", previous=previous_table, settings=settings, labels=labels_table, blocklist=blocklist_table)
+    try:
+        result = stitch_records(target, "records", previous=previous_table, settings=settings, labels=labels_table, blocklist=blocklist_table)
+    finally:
+        if engine == "spark":
+            target.drop("records")
     stitched = time.monotonic()
     save_result(result, out)
     written = time.monotonic()
@@ -172,9 +185,14 @@ def run(
 
 
 def _backend(con: duckdb.DuckDBPyConnection, engine: str):
+    """The checked records on the chosen engine: the DuckDB table itself, or a Spark temp view."""
     if engine == "duckdb":
         return con
-    raise StitchInputError("engine 'spark' is not wired into this command yet: use duckdb")
+    from amperity_pipelines.engines.spark_session import local_spark  # starts a JVM: only when asked
+
+    backend = SparkBackend(local_spark(short_lived=True))
+    backend.register("records", con.sql("SELECT * FROM records").to_arrow_table())
+    return backend
 
 
 def _quote(path: Path) -> str:

@@ -3,8 +3,9 @@
 The keys are StitchSettings' fields; Amperity's hyphenated spelling (`block-size-cap`) works too.
 `threshold` takes a number 1-5 or a category name (Weak, Moderate, High, Excellent, Exact);
 `rules` and `bad_value_rules` are lists of mappings; `nicknames` takes `add:` and `remove:` lists
-of [canonical name, nickname] pairs. Every problem comes back as (key path, message), so callers
-can name the file and line.
+of [canonical name, nickname] pairs; `preset` starts from a named preset (stitch.settings.PRESETS,
+e.g. record-linkage) that the other keys then override. Every problem comes back as (key path,
+message), so callers can name the file and line.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from amperity_pipelines.config.yaml_lines import load_located
 from amperity_pipelines.stitch import BadValueRule, Rule, StitchSettings
+from amperity_pipelines.stitch.settings import PRESETS
 
 CATEGORY_THRESHOLDS = {"weak": 1, "moderate": 2, "high": 3, "excellent": 4, "exact": 5}
 FIELDS = set(StitchSettings.__dataclass_fields__) - {"nickname_changes"}
@@ -32,16 +34,23 @@ def parse_settings(data: object) -> tuple[StitchSettings | None, list[Problem]]:
         return None, [((), "expected a mapping of Stitch settings")]
     values: dict[str, object] = {}
     problems: list[Problem] = []
+    base: dict[str, object] = {}
     for raw_key, value in data.items():
         key = str(raw_key).replace("-", "_")
         path = (raw_key,)
+        if key == "preset":
+            if value not in PRESETS:
+                problems.append((path, f"unknown Stitch settings preset {value!r}: expected one of {', '.join(PRESETS)}"))
+            else:
+                base = dict(PRESETS[value])
+            continue
         if key == "nicknames":
             changes, found = _nicknames(value, path)
             problems += found
             values["nickname_changes"] = changes
             continue
         if key not in FIELDS:
-            problems.append((path, f"unknown Stitch setting {raw_key!r}: expected one of {', '.join(sorted(FIELDS | {'nicknames'}))}"))
+            problems.append((path, f"unknown Stitch setting {raw_key!r}: expected one of {', '.join(sorted(FIELDS | {'nicknames', 'preset'}))}"))
             continue
         try:
             values[key] = _value(key, value)
@@ -52,7 +61,7 @@ def parse_settings(data: object) -> tuple[StitchSettings | None, list[Problem]]:
     if problems:
         return None, problems
     try:
-        return StitchSettings(**values), []
+        return StitchSettings(**{**base, **values}), []
     except (TypeError, ValueError) as err:
         return None, [((), str(err))]
 

@@ -1,7 +1,8 @@
 """Identity resolution (Stitch): records in, Amperity IDs and the Stitch tables out.
 
-No orchestration here: functions take a DuckDB connection and table names and return Arrow
-tables, so assets, tests and benchmarks call the same code.
+No orchestration here: functions take a DuckDB connection (or, for `stitch_records`, a backend:
+`DuckDBBackend`, `SparkBackend`) and table names and return Arrow tables, so assets, tests and
+benchmarks call the same code.
 
 Two engines share the output contract (Unified Coalesced):
 - `stitch_deterministic`: records sharing a normalised email, phone, FK or loyalty ID are one person;
@@ -13,6 +14,7 @@ given_name, surname, full_name, generational_suffix, title, email, phone, addres
 city, state, postal, country, birthdate, gender, company, loyalty_id, fk_*, sk_*, ck.
 """
 
+from amperity_pipelines.stitch.backends import Backend, DuckDBBackend, SparkBackend
 from amperity_pipelines.stitch.coalesced import PROFILE_COLUMNS
 from amperity_pipelines.stitch.components import connected_components
 from amperity_pipelines.stitch.deterministic import CHANGES_SCHEMA, stitch_deterministic
@@ -39,11 +41,14 @@ __all__ = [
     "PROFILE_COLUMNS",
     "SIZE_BUCKETS",
     "STRATEGIES",
+    "Backend",
     "BadValueRule",
     "ComparisonExplained",
     "DeterministicSettings",
+    "DuckDBBackend",
     "Explanation",
     "Rule",
+    "SparkBackend",
     "StitchInputError",
     "StitchResult",
     "StitchSettings",

@@ -43,6 +43,22 @@ def email_local() -> exp.Expression:
     return fill("SPLIT_PART(email, '@', 1)")
 
 
+def sorted_pair(x: exp.Expression, y: exp.Expression) -> list[exp.Expression]:
+    """(smaller, larger) of two values, so that a key does not care which field held which
+    (a given name and surname written the other way round)."""
+    return [fill("LEAST($x, $y)", x=x, y=y), fill("GREATEST($x, $y)", x=x.copy(), y=y.copy())]
+
+
+def house_number() -> exp.Expression:
+    """The leading number of the street line (12 of 12 MAIN STREET), NULL without one."""
+    return fill("NULLIF(REGEXP_EXTRACT(address_key, '^[0-9]+', 0), '')")
+
+
+def street_prefix() -> exp.Expression:
+    """The first three letters of the word after the house number (MAI of 12 MAIN STREET)."""
+    return fill("NULLIF(REGEXP_EXTRACT(address_key, '^[0-9]+ ([A-Z]{3})', 1), '')")
+
+
 def strategy_key(strategy: str) -> exp.Expression:
     """The blocking key of `strategy` over a preprocessed record (columns of the matching table)."""
     g3, s1, s3 = _prefix("given_name", 3), _prefix("surname", 1), _prefix("surname", 3)
@@ -65,6 +81,17 @@ def strategy_key(strategy: str) -> exp.Expression:
             fill("LEAST(given_name, surname)"),
             fill("GREATEST(given_name, surname)"),
         ),
+        # Keys pairing two independent facts, so that a typo in any one field (a name's first
+        # letters, a date, a postal code) still leaves a shared key (not Amperity's: ours).
+        "birthdate-postal": lambda: _key(column("birthdate"), column("postal")),
+        "birthdate-city": lambda: _key(column("birthdate"), column("city")),
+        "surname-birthdate": lambda: _key(s3, column("birthdate")),
+        "given-birthdate": lambda: _key(g3, column("birthdate")),
+        "initials-birthdate": lambda: _key(*sorted_pair(_prefix("given_name", 1), s1), column("birthdate")),
+        "names-postal": lambda: _key(*sorted_pair(g3, s3), column("postal")),
+        "names-city": lambda: _key(*sorted_pair(g3, s3), column("city")),
+        "house-postal": lambda: _key(house_number(), column("postal")),
+        "house-street": lambda: _key(house_number(), street_prefix()),
     }
     if strategy not in keys:
         raise ValueError(f"strategy {strategy!r} has no record key (fk keys come from fk_values_query)")
@@ -90,6 +117,15 @@ STRATEGY_FIELDS: dict[str, frozenset[str]] = {
     "address": frozenset({"address", "postal"}),
     "company": frozenset({"company"}),
     "name": frozenset({"given_name", "surname"}),
+    "birthdate-postal": frozenset({"birthdate", "postal", "address"}),
+    "birthdate-city": frozenset({"birthdate", "address"}),
+    "surname-birthdate": frozenset({"surname", "birthdate"}),
+    "given-birthdate": frozenset({"given_name", "birthdate"}),
+    "initials-birthdate": frozenset({"given_name", "surname", "birthdate"}),
+    "names-postal": frozenset({"given_name", "surname", "postal", "address"}),
+    "names-city": frozenset({"given_name", "surname", "address"}),
+    "house-postal": frozenset({"address", "postal"}),
+    "house-street": frozenset({"address"}),
 }
 
 

@@ -4,6 +4,10 @@ Each `ConflictSemantic` names the values a record carries (`values_query`) and t
 that makes two of them conflict (`pairs_query`, evaluated only on distinct values within one
 component). Separate rules and separation keys are soft (a forced edge may override them);
 Stitch labels apart and an incremental run's previous IDs are hard.
+
+The given-name rule's value is the given name and the surname together ('JOHN<US>SMITH'), so that
+the rule sees a swap (SMITH JOHN) exactly as scoring does, instead of calling JOHN and SMITH two
+incompatible given names.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from amperity_pipelines.stitch.settings import Rule
 from amperity_pipelines.stitch.sql import column, fill, table, union_all
 
 LABEL_SEPARATOR = "\x1f"
+NAME_SEPARATOR = "\x1f"
 
 
 @dataclass(frozen=True)
@@ -33,11 +38,14 @@ class ConflictSemantic:
     """Over aliases a and b (and n, the nickname join on given_name), reading `column`."""
     type_: str = "VARCHAR"
     hard: bool = False
+    with_surname: bool = False
+    """The value is given_name<US>surname and the predicate reads both (the given-name rule)."""
 
 
 def rule_semantic(index: int, rule: Rule, matching: str) -> ConflictSemantic:
     type_ = "DATE" if rule.semantic == "birthdate" else "VARCHAR"
-    return ConflictSemantic(f"rule{index}", matching, rule.semantic, rule_predicate(rule), type_)
+    names = rule.condition == "incompatible-names"
+    return ConflictSemantic(f"rule{index}", matching, rule.semantic, rule_predicate(rule), type_, with_surname=names)
 
 
 def different_values(key: str, source: str, name: str, *, hard: bool) -> ConflictSemantic:
@@ -56,18 +64,47 @@ def label_semantic(labels: str) -> ConflictSemantic:
     return ConflictSemantic("label", labels, "label", predicate, hard=True)
 
 
+_NO_VALUES = (
+    "SELECT CAST(NULL AS BIGINT) AS rid, CAST(NULL AS VARCHAR) AS semantic, CAST(NULL AS VARCHAR) AS value WHERE FALSE"
+)
+_NO_PAIRS = (
+    "SELECT CAST(NULL AS BIGINT) AS component, CAST(NULL AS VARCHAR) AS semantic, CAST(NULL AS VARCHAR) AS v1, "
+    "CAST(NULL AS VARCHAR) AS v2 WHERE FALSE"
+)
+
+
 def values_query(semantics: list[ConflictSemantic]) -> exp.Expression:
-    """(rid, semantic, value) of every conflict semantic, values as text."""
+    """(rid, semantic, value) of every conflict semantic, values as text (no rows without any)."""
+    if not semantics:  # settings without separate rules, separation keys or labels
+        return fill(_NO_VALUES)
     parts = [
         fill(
-            "SELECT rid, $key AS semantic, CAST($c AS VARCHAR) AS value FROM $t WHERE $c IS NOT NULL",
+            "SELECT rid, $key AS semantic, $value AS value FROM $t WHERE $c IS NOT NULL",
             key=s.key,
+            value=_value(s),
             c=column(s.column),
             t=table(s.source),
         )
         for s in semantics
     ]
     return union_all(parts)
+
+
+def _value(s: ConflictSemantic) -> exp.Expression:
+    if s.with_surname:
+        return fill("$g || $sep || COALESCE($s, '')", g=column(s.column), s=column("surname"), sep=NAME_SEPARATOR)
+    return fill("CAST($c AS VARCHAR)", c=column(s.column))
+
+
+def _side_columns(s: ConflictSemantic) -> list[exp.Expression]:
+    """The columns a conflict value stands for, read back from its text (cv.value)."""
+    value = column("value", "cv")
+    if s.with_surname:
+        return [
+            fill("SPLIT_PART($v, $sep, 1)", v=value, sep=NAME_SEPARATOR).as_(s.column),
+            fill("NULLIF(SPLIT_PART($v, $sep, 2), '')", v=value, sep=NAME_SEPARATOR).as_("surname"),
+        ]
+    return [exp.cast(value, s.type_, dialect="duckdb").as_(s.column)]
 
 
 def component_values_query(values: str, components: str) -> exp.Expression:
@@ -90,16 +127,20 @@ def pairs_query(
 
     Given names carry their sound code (given_name_code), as in the matching table.
     """
+    if not semantics:
+        return fill(_NO_PAIRS)
     parts = []
     for s in semantics:
+        typed = _side_columns(s)
+        given = typed[0].this.copy() if s.column == "given_name" else exp.null()
         side = fill(
             "SELECT cv.component, cv.value, $typed, k.code AS given_name_code FROM $cv AS cv "
-            "LEFT JOIN $known AS k ON k.name = cv.value AND cv.semantic IN $names "
+            "LEFT JOIN $known AS k ON k.name = $given "
             "WHERE cv.semantic = $key",
-            typed=exp.cast(column("value", "cv"), s.type_, dialect="duckdb").as_(s.column),
+            typed=typed,
             cv=table(component_values),
             known=table(known_names),
-            names=exp.Tuple(expressions=[exp.Literal.string(s.key)] if s.column == "given_name" else [exp.null()]),
+            given=given,
             key=s.key,
         )
         nick_on = (

@@ -126,7 +126,7 @@ def _utc_naive(moment: datetime) -> datetime:
 
 def _check_keys(scratch: Scratch, base: str) -> None:
     """(datasource, pk) must be present and unique: it names a record across runs."""
-    bad = scratch.run(
+    bad = scratch.rows(
         fill(
             """
             SELECT datasource, pk, COUNT(*) AS n FROM $b GROUP BY datasource, pk
@@ -135,7 +135,7 @@ def _check_keys(scratch: Scratch, base: str) -> None:
             """,
             b=table(base),
         )
-    ).fetchall()
+    )
     if bad:
         shown = ", ".join(f"({ds!r}, {pk!r}) x{n}" for ds, pk, n in bad)
         raise StitchInputError(f"datasource and pk must be non-null and unique together; offending keys: {shown}")

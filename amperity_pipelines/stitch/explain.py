@@ -137,7 +137,7 @@ def _explain(con, tables: dict[str, pa.Table], settings: StitchSettings, model: 
         FROM (SELECT *, match_weight AS w FROM scored) AS s, levels AS l
         """,
         weights=weights,
-        model_score=_on(model_score(), "l", keep={"w": "s"}),
+        model_score=_on(model_score(weak_cap=settings.cap_weak_without_unique), "l", keep={"w": "s"}),
     )
     row = con.execute(render(query)).fetchone()
     names = [d[0] for d in con.description]

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlglot import exp
 
+from amperity_pipelines.stitch.backends import as_backend
 from amperity_pipelines.stitch.exceptions import StitchInputError
-from amperity_pipelines.stitch.sql import fill, render, table
-
-if TYPE_CHECKING:
-    import duckdb
+from amperity_pipelines.stitch.sql import fill, table
 
 
-def read_columns(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
-    """Column names of a table or view on `con`."""
-    return con.sql(render(fill("SELECT * FROM $t LIMIT 0", t=table(name)))).columns
+def read_columns(engine: object, name: str) -> list[str]:
+    """Column names of a table or view on `engine` (a backend or a DuckDB connection)."""
+    return as_backend(engine).columns(name)
 
 
 def labels_query(labels: str, typed: str, columns: list[str]) -> exp.Expression:
@@ -54,4 +50,21 @@ def previous_ids_query(typed: str, previous: str) -> exp.Expression:
         "SELECT t.rid, p.amperity_id FROM $t AS t JOIN $p AS p ON p.datasource = t.datasource AND p.pk = t.pk",
         t=table(typed),
         p=table(previous),
+    )
+
+
+def unsettled_pairs_query(pairs: str, previous_ids: str) -> exp.Expression:
+    """Candidate pairs (l, r, ...) that an incremental run still scores: not both records known.
+
+    Two records the previous run already placed are settled by their previous IDs.
+    """
+    return fill(
+        """
+        SELECT p.* FROM $p AS p
+        LEFT JOIN (SELECT DISTINCT rid FROM $prev) AS a ON a.rid = p.l
+        LEFT JOIN (SELECT DISTINCT rid FROM $prev) AS b ON b.rid = p.r
+        WHERE a.rid IS NULL OR b.rid IS NULL
+        """,
+        p=table(pairs),
+        prev=table(previous_ids),
     )

@@ -14,17 +14,15 @@ person would type it ("N/A", "P.O. Box").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+import pyarrow as pa
 from sqlglot import exp
 
 from amperity_pipelines.stitch import reference
 from amperity_pipelines.stitch.coalesced import InputColumns
 from amperity_pipelines.stitch.normalize import email_key, identifier_key, phone_key
-from amperity_pipelines.stitch.sql import column, fill, render, strings, table
-
-if TYPE_CHECKING:
-    import duckdb
+from amperity_pipelines.stitch.scratch import Scratch
+from amperity_pipelines.stitch.sql import column, fill, strings, table, union_all
 
 # Surname particles kept with the last word when a full name is split ("MARIA DE LA CRUZ").
 _SURNAME = r"((?:(?:DE|DEL|DELA|DA|DI|DOS|DU|LA|LE|VAN|VON|DER|DEN|TER|ST|SAN|SANTA|BIN|AL|EL|MAC|MC) )*[A-Z]+)$"
@@ -127,7 +125,7 @@ def name_words(full: exp.Expression, maps: str) -> exp.Expression:
     words = fill("STRING_SPLIT($f, ' ')", f=full)
     title = column("title_map", maps)
     return fill(
-        "CASE WHEN LEN($w) > 1 AND MAP_EXTRACT_VALUE($t, $w[1]) IS NOT NULL THEN $w[2:] ELSE $w END",
+        "CASE WHEN ARRAY_LENGTH($w) > 1 AND MAP_EXTRACT_VALUE($t, $w[1]) IS NOT NULL THEN $w[2:] ELSE $w END",
         w=words,
         t=title,
     )
@@ -136,7 +134,7 @@ def name_words(full: exp.Expression, maps: str) -> exp.Expression:
 def trailing_suffix(words: exp.Expression, maps: str, min_words: int) -> exp.Expression:
     """The canonical generational suffix that ends `words` (when at least `min_words` long)."""
     return fill(
-        "CASE WHEN LEN($w) >= $n THEN MAP_EXTRACT_VALUE($s, $w[-1]) END",
+        "CASE WHEN ARRAY_LENGTH($w) >= $n THEN MAP_EXTRACT_VALUE($s, $w[-1]) END",
         w=words,
         s=column("suffix_map", maps),
         n=min_words,
@@ -145,7 +143,7 @@ def trailing_suffix(words: exp.Expression, maps: str, min_words: int) -> exp.Exp
 
 def without_suffix(words: exp.Expression, maps: str, min_words: int) -> exp.Expression:
     return fill(
-        "CASE WHEN $suffix IS NOT NULL THEN LIST_SLICE($w, 1, LEN($w) - 1) ELSE $w END",
+        "CASE WHEN $suffix IS NOT NULL THEN LIST_SLICE($w, 1, ARRAY_LENGTH($w) - 1) ELSE $w END",
         suffix=trailing_suffix(words, maps, min_words),
         w=words,
     )
@@ -171,7 +169,7 @@ def split_surname(words: exp.Expression, raw: exp.Expression) -> exp.Expression:
         """
         CASE
           WHEN STRPOS($r, ',') > 0 THEN $b
-          WHEN LEN($w) >= 2 THEN REGEXP_EXTRACT($rest, $pattern, 1)
+          WHEN ARRAY_LENGTH($w) >= 2 THEN REGEXP_EXTRACT($rest, $pattern, 1)
         END
         """,
         r=raw,
@@ -211,22 +209,21 @@ _LISTED_COLUMNS = {
 }
 
 
-def normalised_bad_values(con: duckdb.DuckDBPyConnection, *, allow_business_email: bool) -> BadLists:
-    """The shipped bad-value lists, each run through its column's own normalisation on `con`."""
+def normalised_bad_values(engine: object, *, allow_business_email: bool) -> BadLists:
+    """The shipped bad-value lists, each run through its column's own normalisation on `engine`
+    (a Stitch backend or a DuckDB connection), in one query.
+
+    Listed addresses count both as cleaned and as the expansion writes them (NO ADDRESS GIVEN
+    is listed either way).
+    """
     entries = reference.bad_values()
-    by_column = {}
-    for name, (clean, with_global) in _LISTED_COLUMNS.items():
-        raw = [v for s, v in entries if s == name or (with_global and s == "*")]
-        values = exp.Tuple(expressions=[exp.Literal.string(v) for v in raw])
-        query = fill(
-            "SELECT DISTINCT $clean AS v FROM (SELECT UNNEST([$values]) AS raw) WHERE $clean IS NOT NULL ORDER BY v",
-            clean=clean(column("raw")),
-            values=list(values.expressions),
+    with Scratch(engine, prefix="bad_lists") as s:
+        raw = s.register(
+            "raw", pa.table({"semantic": [e for e, _ in entries], "raw": [v for _, v in entries]}, schema=_RAW_SCHEMA)
         )
-        by_column[name] = tuple(row[0] for row in con.execute(render(query)).fetchall())
-    by_column["address"] = tuple(
-        sorted({v for v in by_column["address"]} | _expanded(con, by_column["address"]))
-    )
+        rows = set(s.rows(_normalised_lists_query(raw)))
+    by_column = {name: tuple(sorted(v for n, v in rows if n == name)) for name in _LISTED_COLUMNS}
+    by_column["address"] = tuple(sorted({v for n, v in rows if n in ("address", _EXPANDED)}))
     by_column["birthdate"] = tuple(v for s, v in entries if s == "birthdate")
     junk = [(part, value) for part, value, business in reference.email_junk() if not (business and allow_business_email)]
     return BadLists(
@@ -237,18 +234,42 @@ def normalised_bad_values(con: duckdb.DuckDBPyConnection, *, allow_business_emai
     )
 
 
-def _expanded(con: duckdb.DuckDBPyConnection, addresses: tuple[str, ...]) -> set[str]:
-    """Listed addresses as the expansion writes them (NO ADDRESS GIVEN is listed either way)."""
-    if not addresses:
-        return set()
-    maps = maps_query()
-    query = fill(
-        "SELECT DISTINCT $e FROM (SELECT UNNEST([$values]) AS raw), ($maps) AS m",
-        e=expand_words(column("raw"), column("address_map", "m")),
-        values=[exp.Literal.string(v) for v in addresses],
-        maps=maps,
+_RAW_SCHEMA = pa.schema([("semantic", pa.string()), ("raw", pa.string())])
+_EXPANDED = "address expanded"
+
+
+def _normalised_lists_query(raw: str) -> exp.Expression:
+    """(name, v): the non-NULL normalised values of each list (raw: semantic, raw).
+
+    Duplicates are left to the caller: a few hundred rows dedupe in Python at no cost, while
+    DISTINCT in SQL costs Spark a shuffle per list.
+    """
+    parts = []
+    for name, (clean, with_global) in _LISTED_COLUMNS.items():
+        parts.append(
+            fill(
+                "SELECT $name AS name, $clean AS v FROM $t WHERE semantic IN $listed AND $clean IS NOT NULL",
+                name=name,
+                clean=clean(column("raw")),
+                t=table(raw),
+                listed=strings((name, "*") if with_global else (name,)),
+            )
+        )
+    _, with_global = _LISTED_COLUMNS["address"]
+    parts.append(
+        fill(
+            """
+            SELECT $name AS name, $expanded AS v FROM $t AS r, ($maps) AS m
+            WHERE r.semantic IN $listed AND $expanded IS NOT NULL
+            """,
+            name=_EXPANDED,
+            expanded=expand_words(address_text(column("raw", "r")), column("address_map", "m")),
+            t=table(raw),
+            maps=maps_query(),
+            listed=strings(("address", "*") if with_global else ("address",)),
+        )
     )
-    return {row[0] for row in con.execute(render(query)).fetchall() if row[0]}
+    return union_all(parts)
 
 
 def _map(pairs: list[tuple[str, str]]) -> exp.Expression:
@@ -330,7 +351,8 @@ def preprocessed_query(cleaned: str, maps: str, columns: InputColumns, lists: Ba
     surname_words = fill("STRING_SPLIT($s, ' ')", s=column("surname_words", "c"))
     surname_suffix = trailing_suffix(surname_words, "m", 2)
     surname = fill(
-        "CASE WHEN $suffix IS NOT NULL THEN ARRAY_TO_STRING(LIST_SLICE($w, 1, LEN($w) - 1), ' ') ELSE $s END",
+        "CASE WHEN $suffix IS NOT NULL THEN ARRAY_TO_STRING(LIST_SLICE($w, 1, ARRAY_LENGTH($w) - 1), ' ') "
+        "ELSE $s END",
         suffix=surname_suffix,
         w=surname_words,
         s=column("surname_words", "c"),

@@ -1,6 +1,7 @@
 """Probabilistic Stitch: records in, stable Amperity IDs and the Stitch tables out.
 
-The run (each stage timed in `stats.stage_seconds`), all in DuckDB except where numpy says so:
+The run (each stage timed in `stats.stage_seconds`), all in SQL on the backend (DuckDB, or Spark
+through `stitch.backends`) except where numpy says so:
 1. preprocess: type the input, normalise every PII column, drop built-in bad values;
 2. bad_values: detect values shared by too many people, add the blocklist, void them;
 3. duplicates: collapse records with identical preprocessed PII onto one representative;
@@ -16,12 +17,12 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 
 from amperity_pipelines.stitch import blocking, conflicts, duplicates, outputs, preprocess, scoring
+from amperity_pipelines.stitch.backends import as_backend
 from amperity_pipelines.stitch.bad_values import (
     bad_values_query,
     blocklist_query,
@@ -36,13 +37,21 @@ from amperity_pipelines.stitch.comparisons import COMPARISONS, TF_COLUMNS
 from amperity_pipelines.stitch.components import connected_components
 from amperity_pipelines.stitch.deterministic import CHANGES_SCHEMA, _check_keys, _utc_naive
 from amperity_pipelines.stitch.exceptions import StitchInputError
-from amperity_pipelines.stitch.inputs import labels_query, previous_ids_query, read_columns
-from amperity_pipelines.stitch.model import Model, Patterns, fit, free_strategies_mask, frequency_query, u_probabilities
+from amperity_pipelines.stitch.inputs import labels_query, previous_ids_query, unsettled_pairs_query
+from amperity_pipelines.stitch.model import (
+    Model,
+    Patterns,
+    comparable_pairs,
+    fit,
+    free_strategies_mask,
+    frequency_query,
+    u_probabilities,
+)
 from amperity_pipelines.stitch.reference import known_names_table, nickname_table
 from amperity_pipelines.stitch.result import StitchResult, StitchStats, bucket_counts
 from amperity_pipelines.stitch.scratch import Scratch
 from amperity_pipelines.stitch.settings import StitchSettings
-from amperity_pipelines.stitch.sql import fill, strings, table
+from amperity_pipelines.stitch.sql import fill, strings, table, union_all
 from amperity_pipelines.stitch.stable_ids import (
     assign_previous_ids,
     changes_query,
@@ -50,9 +59,6 @@ from amperity_pipelines.stitch.stable_ids import (
     previous_query,
     seed_ids_query,
 )
-
-if TYPE_CHECKING:
-    import duckdb
 
 FORCED_RULES = (scoring.FK_OVERRIDE, scoring.LABEL_TOGETHER)
 
@@ -69,7 +75,7 @@ class _Timer:
 
 
 def stitch_records(
-    con: duckdb.DuckDBPyConnection,
+    engine: object,
     records: str,
     *,
     previous: pa.Table | str | None = None,
@@ -79,9 +85,11 @@ def stitch_records(
     job_id: str | None = None,
     run_timestamp: datetime | None = None,
 ) -> StitchResult:
-    """Stitch the table or view `records` on `con` (input contract: see the package docstring).
+    """Stitch the table or view `records` on `engine` (input contract: see the package docstring).
 
-    previous: the Unified Coalesced of the last run (Arrow or a table name on `con`): IDs carry
+    engine: a DuckDB connection, or a backend (`stitch.backends`: DuckDBBackend, SparkBackend)
+    on which `records` is a table or view. previous: the Unified Coalesced of the last run
+    (Arrow or a table name on the engine): IDs carry
     over and the changes are listed; an incremental run needs it. labels: Stitch labels (label_id,
     partition_id, datasource, pk). blocklist: bad values (datasource, semantic, value[,
     is_preprocessed]); datasource '*' means every source. Raises StitchInputError before any
@@ -90,9 +98,10 @@ def stitch_records(
     if settings.run_type == "incremental" and previous is None:
         raise StitchInputError("an incremental run needs the previous run's Unified Coalesced (previous=...)")
     timer = _Timer()
-    columns = InputColumns.of(read_columns(con, records))
+    backend = as_backend(engine)
+    columns = InputColumns.of(backend.columns(records))
     stamp = _utc_naive(run_timestamp or datetime.now(UTC))
-    with Scratch(con, prefix="pstitch") as s:
+    with Scratch(backend, prefix="pstitch") as s:
         run = _Run(s, columns, settings, timer)
         run.prepare(records, previous, labels, blocklist)
         if settings.run_type == "one-to-one":
@@ -126,7 +135,7 @@ class _Run:
         blocklist_source = self._blocklist(blocklist)
         if labels is not None:
             source = labels if isinstance(labels, str) else s.register("labels_input", labels)
-            self.labels = s.create("labels", labels_query(source, self.typed, read_columns(s.con, source)))
+            self.labels = s.create("labels", labels_query(source, self.typed, s.columns(source)))
         if previous is not None:
             source = previous if isinstance(previous, str) else s.register("previous_input", previous)
             self.previous = s.create("previous", previous_query(source))
@@ -134,7 +143,7 @@ class _Run:
                 self.previous_ids = s.create("previous_ids", previous_ids_query(self.typed, self.previous))
 
         self.maps = s.create("maps", preprocess.maps_query())
-        lists = preprocess.normalised_bad_values(s.con, allow_business_email=settings.allow_business_email)
+        lists = preprocess.normalised_bad_values(s.backend, allow_business_email=settings.allow_business_email)
         cleaned = s.create("cleaned", preprocess.cleaned_query(self.typed, self.maps, self.columns, lists))
         base = s.create("base", fill("SELECT rid, datasource, pk FROM $t", t=table(self.typed)))
         s.drop(self.typed)  # the wide raw values are read again, once, for Unified Coalesced
@@ -156,8 +165,8 @@ class _Run:
         if blocklist is None:
             return None
         source = blocklist if isinstance(blocklist, str) else self.s.register("blocklist_input", blocklist)
-        flag = check_blocklist(read_columns(self.s.con, source))
-        unknown = [row[0] for row in self.s.run(unknown_semantics_query(source)).fetchall()]
+        flag = check_blocklist(self.s.columns(source))
+        unknown = [row[0] for row in self.s.rows(unknown_semantics_query(source))]
         if unknown:
             raise StitchInputError(
                 f"blocklist semantic(s) {', '.join(map(repr, unknown))} unknown: expected given_name, surname, email, "
@@ -230,15 +239,9 @@ class _Run:
             self.label_pairs = s.create("label_pairs", blocking.label_pairs_query(self.rep_labels))
             pairs = s.create("pairs_labelled", blocking.with_label_pairs_query(pairs, self.label_pairs))
         if self.previous_ids is not None:  # incremental: pairs of two known records are settled
-            s.run(
-                fill(
-                    """
-                    DELETE FROM $p WHERE l IN (SELECT rid FROM $prev) AND r IN (SELECT rid FROM $prev)
-                    """,
-                    p=table(pairs),
-                    prev=table(self.previous_ids),
-                )
-            )
+            open_pairs = s.create("pairs_open", unsettled_pairs_query(pairs, self.previous_ids))
+            s.drop(pairs)
+            pairs = open_pairs
         return pairs
 
     def _rep_labels(self) -> str:
@@ -253,11 +256,8 @@ class _Run:
 
     def _fit(self, levels: str) -> Model:
         s, settings = self.s, self.settings
-        shared = {
-            c.name: {level: float(s.scalar(frequency_query(self.matching, value("a")))) for level, value in c.frequency.items()}
-            for c in COMPARISONS
-        }
-        u = u_probabilities(shared, self._sampled_levels())
+        sampled = self._sampled_levels()
+        u = u_probabilities(self._shared_values(), sampled)
         data = s.arrow(scoring.patterns_query(levels))
         patterns = Patterns(
             levels=np.stack([data.column(scoring.level_column(c.name)).to_numpy() for c in COMPARISONS], axis=1).astype(np.int64)
@@ -278,7 +278,28 @@ class _Run:
             records=self.n_reps,
             iterations=settings.em_iterations,
             tf_adjusted=settings.tf_adjusted,
+            comparable=comparable_pairs(sampled, self.n_reps, settings.u_sample_pairs),
         )
+
+    def _shared_values(self) -> dict[str, dict[int, float]]:
+        """Comparison -> level -> chance that two random representatives share the level's value.
+
+        One query for all of them: on Spark every query costs a job, whatever its size.
+        """
+        parts = [
+            fill(
+                "SELECT $name AS comparison, $level AS level, u FROM ($q)",
+                name=c.name,
+                level=level,
+                q=frequency_query(self.matching, value("a")),
+            )
+            for c in COMPARISONS
+            for level, value in c.frequency.items()
+        ]
+        shared: dict[str, dict[int, float]] = {c.name: {} for c in COMPARISONS}
+        for name, level, u in self.s.rows(union_all(parts)):
+            shared[name][level] = float(u)
+        return shared
 
     def _sampled_levels(self) -> dict[str, np.ndarray]:
         """Level counts per comparison over random pairs of representatives."""
@@ -290,9 +311,12 @@ class _Run:
         count = int(min(self.settings.u_sample_pairs, len(rids) * (len(rids) - 1) // 2))
         left, right = rng.integers(0, len(rids), count), rng.integers(0, len(rids) - 1, count)
         right = np.where(right >= left, right + 1, right)  # uniform over the other records
-        sample = s.register(
+        registered = s.register(
             "u_sample", pa.table({"l": rids[left], "r": rids[right], "blocked_by": np.zeros(count, np.int64)})
         )
+        # A stored table: DuckDB scores pairs read from registered Arrow about half as fast.
+        sample = s.create("u_pairs", fill("SELECT * FROM $t", t=table(registered)))
+        s.drop(registered)
         levels = s.create(
             "u_levels",
             scoring.levels_query(
@@ -300,7 +324,7 @@ class _Run:
             ),
         )
         out: dict[str, np.ndarray] = {c.name: np.zeros(len(c.levels)) for c in COMPARISONS}
-        for comparison, level, n in s.run(scoring.sampled_levels_query(levels)).fetchall():
+        for comparison, level, n in s.rows(scoring.sampled_levels_query(levels)):
             out[comparison][level] = n
         s.drop(levels)
         return out
@@ -426,22 +450,22 @@ class _Run:
         # Largest outputs first, each scratch table dropped as soon as nothing else reads it.
         keys = unified_scores = None
         if self.scores is not None:
-            keys = s.arrow_via_table(
+            keys = s.fetch(
                 blocking.blocking_keys_output_query(self.keys, self.reps, self.typed, self.sizes, settings.block_size_cap)
             )
             s.drop(self.keys)
-            raw = s.arrow_via_table(
+            raw = s.fetch(
                 outputs.preprocessed_raw_query(self.flagged, self.matching, self.reps, self.typed, assignment, self.key_columns)
             )
             s.drop(self.matching)
-            unified_scores = s.arrow_via_table(
+            unified_scores = s.fetch(
                 outputs.unified_scores_query(self.scores, self.typed, clusters, ids, self.reps)
             ).cast(outputs.SCORES_SCHEMA)
             s.drop(self.scores)
         else:  # one-to-one: no matching, so no scores, keys or TFs
-            raw = s.arrow_via_table(outputs.one_to_one_raw_query(self.flagged, assignment, self.key_columns))
+            raw = s.fetch(outputs.one_to_one_raw_query(self.flagged, assignment, self.key_columns))
         s.drop(self.flagged)
-        unified = s.arrow_via_table(output_query(records, assignment, self.columns, outputs.BLV_COLUMNS))
+        unified = s.fetch(output_query(records, assignment, self.columns, outputs.BLV_COLUMNS))
         changes, changes_clusters = CHANGES_SCHEMA.empty_table(), outputs.CHANGES_CLUSTERS_SCHEMA.empty_table()
         if self.previous is not None:
             current = s.register("current", unified)

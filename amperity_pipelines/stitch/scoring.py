@@ -12,7 +12,9 @@ Decision order, first match wins (product notes 3.4):
   Exact (5.0) when at least three comparisons are possible, all agree exactly and the match
   weight is at least Excellent's (all profile data matches, and it is rare enough to tell); else the model's score (or 0.0 without model_fallback),
   capped at Weak (1.99) when no unique attribute (email, phone, street address, birthdate)
-  agrees: names and places alone are Weak evidence, as in Amperity's categories.
+  agrees: names and places alone are Weak evidence, as in Amperity's categories (a setting,
+  cap_weak_without_unique, since data where fields are often wholly mistyped may have nothing
+  else agreeing).
 """
 
 from __future__ import annotations
@@ -95,7 +97,7 @@ def all_exact() -> exp.Expression:
 
 
 # A comparison agreeing at least this far is evidence about a person, not about a name or a place.
-UNIQUE_LEVELS: dict[str, str] = {"email": "exact", "phone": "exact", "address": "jw90", "birthdate": "transposed"}
+UNIQUE_LEVELS: dict[str, str] = {"email": "exact", "phone": "exact", "address": "fuzzy", "birthdate": "typo"}
 WEAK_CAP = 1.99
 
 
@@ -112,8 +114,11 @@ def unique_agreement() -> exp.Expression:
     )
 
 
-def model_score() -> exp.Expression:
-    """The model's 0.0-4.99 score of the match weight `w`, Weak at most without unique agreement."""
+def model_score(*, weak_cap: bool = True) -> exp.Expression:
+    """The model's 0.0-4.99 score of the match weight `w`, Weak at most without unique agreement
+    (unless `weak_cap` is off: StitchSettings.cap_weak_without_unique)."""
+    if not weak_cap:
+        return score_from_weight(column("w"))
     return fill(
         "CASE WHEN $unique THEN $score ELSE LEAST($score, $cap) END",
         unique=unique_agreement(),
@@ -140,7 +145,7 @@ def scores_query(levels: str, model: Model, settings: StitchSettings) -> exp.Exp
     weight = match_weight(model, _levels(), tfs)
     order = decisions(settings)
     exact = fill("$all AND w >= $bits", all=all_exact(), bits=EXCELLENT_BITS)
-    fallback = model_score() if settings.model_fallback else exp.Literal.number(0.0)
+    fallback = model_score(weak_cap=settings.cap_weak_without_unique) if settings.model_fallback else exp.Literal.number(0.0)
     score = exp.Case(
         ifs=[exp.If(this=cond, true=exp.Literal.number(value)) for cond, value, _ in order]
         + [exp.If(this=exact, true=exp.Literal.number(5.0))],

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlglot import exp
 
 from amperity_pipelines.stitch.scratch import Scratch
-from amperity_pipelines.stitch.sql import fill, table
+from amperity_pipelines.stitch.sql import fill, table, union_all
 
 
 def uuid_text(hex32: exp.Expression) -> exp.Expression:
@@ -95,21 +95,38 @@ def dominant_pairs_query(candidates: str) -> exp.Expression:
 
 
 def assign_previous_ids(scratch: Scratch, base: str, clusters: str, seeds: str, previous: str) -> str:
-    """Table (label, old_id) of clusters that keep a previous ID, one-to-one."""
-    candidates = scratch.create("candidates", overlap_query(base, clusters, seeds, previous))
-    kept = scratch.create("kept", fill("SELECT label, old_id FROM $c WHERE FALSE", c=table(candidates)))
+    """Table (label, old_id) of clusters that keep a previous ID, one-to-one.
+
+    Each round stores the pairs it keeps and the candidates left as new tables (no UPDATE or
+    DELETE, which Spark's temporary views do not have); the rounds' picks are unioned at the end.
+    """
+    candidates = scratch.create("candidates_0", overlap_query(base, clusters, seeds, previous))
+    picked: list[str] = []
     while scratch.scalar(fill("SELECT COUNT(*) FROM $c", c=table(candidates))):
-        scratch.run(
-            fill("INSERT INTO $k SELECT label, old_id FROM ($q)", k=table(kept), q=dominant_pairs_query(candidates))
-        )
-        scratch.run(
-            fill(
-                "DELETE FROM $c WHERE label IN (SELECT label FROM $k) OR old_id IN (SELECT old_id FROM $k)",
-                c=table(candidates),
-                k=table(kept),
-            )
-        )
-    return kept
+        round_ = len(picked)
+        kept = scratch.create(f"kept_{round_}", dominant_pairs_query(candidates))
+        left = scratch.create(f"candidates_{round_ + 1}", remaining_pairs_query(candidates, kept))
+        scratch.drop(candidates)
+        candidates, picked = left, [*picked, kept]
+    scratch.drop(candidates)
+    parts = [fill("SELECT label, old_id FROM $k", k=table(k)) for k in picked]
+    empty = fill("SELECT CAST(NULL AS BIGINT) AS label, CAST(NULL AS VARCHAR) AS old_id WHERE FALSE")
+    kept_all = scratch.create("kept", union_all([empty, *parts]))
+    for name in picked:
+        scratch.drop(name)
+    return kept_all
+
+
+def remaining_pairs_query(candidates: str, kept: str) -> exp.Expression:
+    """Candidate pairs touching neither a cluster nor an old ID that a kept pair took."""
+    return fill(
+        """
+        SELECT c.* FROM $c AS c
+        WHERE c.label NOT IN (SELECT label FROM $k) AND c.old_id NOT IN (SELECT old_id FROM $k)
+        """,
+        c=table(candidates),
+        k=table(kept),
+    )
 
 
 def cluster_ids(scratch: Scratch, seeds: str, kept: str | None, previous: str | None, seed: str) -> str:
@@ -123,7 +140,7 @@ def cluster_ids(scratch: Scratch, seeds: str, kept: str | None, previous: str | 
             "ids", fill("SELECT label, seed_id AS amperity_id, seed_id AS component_id FROM $s", s=table(seeds))
         )
     ids = scratch.create(
-        "ids",
+        "ids_0",
         fill(
             """
             SELECT s.label, s.datasource, s.pk, k.old_id IS NULL AS fresh,
@@ -138,9 +155,27 @@ def cluster_ids(scratch: Scratch, seeds: str, kept: str | None, previous: str | 
     attempt = 0
     while scratch.scalar(fill("SELECT COUNT(*) FROM $ids WHERE $clash", ids=table(ids), clash=clash)):
         attempt += 1
-        rehash = uuid_text(record_hash(f"{seed}#{attempt}", exp.column("datasource"), exp.column("pk")))
-        scratch.run(fill("UPDATE $ids SET amperity_id = $id WHERE $clash", ids=table(ids), id=rehash, clash=clash))
+        salted = scratch.create(f"ids_{attempt}", rehashed_ids_query(ids, previous, f"{seed}#{attempt}"))
+        scratch.drop(ids)
+        ids = salted
     return ids
+
+
+def rehashed_ids_query(ids: str, previous: str, salted_seed: str) -> exp.Expression:
+    """`ids` with every fresh ID that a previous run used hashed again from `salted_seed`."""
+    rehash = uuid_text(record_hash(salted_seed, exp.column("datasource", "i"), exp.column("pk", "i")))
+    return fill(
+        """
+        SELECT i.label, i.datasource, i.pk, i.fresh,
+               CASE WHEN i.fresh AND p.amperity_id IS NOT NULL THEN $rehash ELSE i.amperity_id END AS amperity_id,
+               i.component_id
+        FROM $ids AS i
+        LEFT JOIN (SELECT DISTINCT amperity_id FROM $p) AS p ON p.amperity_id = i.amperity_id
+        """,
+        rehash=rehash,
+        ids=table(ids),
+        p=table(previous),
+    )
 
 
 def changes_query(current: str, previous: str, *, job_id: str | None, timestamp: datetime) -> exp.Expression:

@@ -13,10 +13,12 @@ peak RSS; both are medians over the repeats. Quality figures (metrics.py) are th
 repeat; `quality_stable` says whether every repeat gave the same ones.
 
 "ours" goes through `amperity-pipelines stitch RECORDS --out DIR` when that command exists, else
-through `amperity_pipelines.stitch.stitch_deterministic` (see run_ours.py; `--ours` forces one).
+through `amperity_pipelines.stitch.stitch_records` (see run_ours.py; `--ours` forces one);
+`--ours-preset NAME` runs a named settings preset (Python route) instead of the defaults.
 Splink is configured as its tutorials do (see run_splink.py).
 
-Prints one table and writes bench/results/stitch_<dataset>.json per data set.
+Prints one table and writes bench/results/stitch_<dataset>.json per data set
+(stitch_<dataset>_<preset>.json with --ours-preset).
 """
 
 from __future__ import annotations
@@ -66,8 +68,8 @@ def align(dataset: StitchDataset, clusters) -> np.ndarray:
 def run_engine(engine: str, dataset: StitchDataset, records: Path, work: Path, args) -> dict:
     out = work / f"{engine}-{len(list(work.glob(f'{engine}-*')))}"
     if engine == "ours":
-        run = run_ours(records, out, engine=args.engine, via=args.ours)
-        extra = {"via": run.via, "engine": args.engine}
+        run = run_ours(records, out, engine=args.engine, via=args.ours, preset=args.ours_preset)
+        extra = {"via": run.via, "engine": args.engine, "preset": args.ours_preset}
         if (out / "run.json").is_file():
             extra["child"] = json.loads((out / "run.json").read_text())
     else:
@@ -103,7 +105,7 @@ def bench_dataset(dataset: StitchDataset, engines: list[str], args) -> dict:
             "cpu_seconds": round(statistics.median(r["cpu_seconds"] for r in done), 2),
             "metrics": last["metrics"],
             "quality_stable": all(r["metrics"] == last["metrics"] for r in done),
-            **{k: v for k, v in last.items() if k in ("via", "engine")},
+            **{k: v for k, v in last.items() if k in ("via", "engine", "preset")},
             "runs": done,
         }
     if "ours" in summary and "splink" in summary:
@@ -115,14 +117,14 @@ def bench_dataset(dataset: StitchDataset, engines: list[str], args) -> dict:
 
 
 def table(rows: list[tuple[str, str, dict]]) -> str:
-    header = (f"{'dataset':<12} {'engine':<16} {'pw P':>6} {'pw R':>6} {'pw F1':>6} {'B3 F1':>6} "
+    header = (f"{'dataset':<12} {'engine':<30} {'pw P':>6} {'pw R':>6} {'pw F1':>6} {'B3 F1':>6} "
               f"{'hh merged':>9} {'largest':>7} {'wall s':>7} {'peak MiB':>8}")
     lines = [header, "-" * len(header)]
     for dataset, engine, figures in rows:
         m = figures["metrics"]
         merged = m["trap_pairs_merged"]
         lines.append(
-            f"{dataset:<12} {engine:<16} {m['pairwise']['precision']:>6.4f} {m['pairwise']['recall']:>6.4f} "
+            f"{dataset:<12} {engine:<30} {m['pairwise']['precision']:>6.4f} {m['pairwise']['recall']:>6.4f} "
             f"{m['pairwise']['f1']:>6.4f} {m['bcubed']['f1']:>6.4f} "
             f"{'-' if merged is None else f'{merged:.2%}':>9} {m['largest_cluster']:>7,} "
             f"{figures['wall_seconds']:>7.1f} {figures['peak_rss_mib']:>8,}"
@@ -156,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engines", default="ours,splink", help="comma list of: ours, splink")
     parser.add_argument("--ours", choices=VIAS, default="auto", help="our Stitch through the CLI or the Python API")
     parser.add_argument("--engine", default="duckdb", help="our Stitch's engine (CLI route: duckdb or spark)")
+    parser.add_argument("--ours-preset", help="our Stitch with a named settings preset (stitch.settings.PRESETS)")
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD, help="Splink's clustering match probability")
     parser.add_argument("--results", type=Path, default=RESULTS, help="folder for stitch_<dataset>.json")
     args = parser.parse_args(argv)
@@ -187,11 +190,12 @@ def main(argv: list[str] | None = None) -> int:
                         "python": platform.python_version(), "platform": platform.platform()},
             "engines": summary,
         }
-        path = args.results / f"stitch_{name}.json"
+        path = args.results / (f"stitch_{name}_{args.ours_preset}.json" if args.ours_preset else f"stitch_{name}.json")
         path.write_text(json.dumps(result, indent=2) + "\n")
         print(f"  wrote {path.relative_to(REPO) if path.is_relative_to(REPO) else path}", flush=True)
         for engine in engines:
-            label = engine if engine == "splink" else f"ours ({summary[engine].get('via', '?')})"
+            route = ", ".join(filter(None, (summary[engine].get("via", "?"), summary[engine].get("preset"))))
+            label = engine if engine == "splink" else f"ours ({route})"
             rows.append((name, label, summary[engine]))
     print()
     print(table(rows))

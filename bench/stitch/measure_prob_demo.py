@@ -1,7 +1,7 @@
 """Measure probabilistic vs deterministic Stitch on a demo run (a script, not a test).
 
     cd /tmp/x && amperity-pipelines demo --people 20000
-    python tests/stitch/measure_prob_demo.py /tmp/x
+    .venv/bin/python bench/stitch/measure_prob_demo.py /tmp/x
 
 Reads the stitched domain tables of /tmp/x/lakehouse (the union the pipeline stitches) and the
 generator's truth (/tmp/x/landing/demo/_truth/people.parquet), runs `stitch_records` and

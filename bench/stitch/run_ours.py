@@ -2,13 +2,16 @@
 
 `run_ours(records, out_dir, via=...)` runs
 - "cli": the command-line contract `amperity-pipelines stitch RECORDS --out DIR --engine E`;
-- "python": this file as a script, which calls `amperity_pipelines.stitch.stitch_deterministic`
-  (the current engine) and writes DIR/unified_coalesced.parquet the way the command does;
+- "python": this file as a script, which calls `amperity_pipelines.stitch.stitch_records`
+  (probabilistic Stitch, default settings) and writes DIR/unified_coalesced.parquet the way the
+  command does;
 - "auto" (default): the command when `amperity-pipelines stitch --help` succeeds, else Python.
 Either way the clusters are read back from DIR/unified_coalesced.parquet (amperity_id per
-datasource, pk), so the benchmark does not care which one ran.
+datasource, pk), so the benchmark does not care which one ran. `preset` (Python route only) runs
+a named settings preset (`amperity_pipelines.stitch.settings.PRESETS`) instead of the defaults.
 
     .venv/bin/python bench/stitch/run_ours.py RECORDS.parquet --out DIR     # the Python route
+    .venv/bin/python bench/stitch/run_ours.py RECORDS.parquet --out DIR --preset record-linkage
 """
 
 from __future__ import annotations
@@ -60,22 +63,27 @@ def resolve_via(via: str) -> str:
     return via
 
 
-def ours_command(records: Path, out_dir: Path, *, engine: str = "duckdb", via: str = "auto") -> tuple[list[str], str]:
+def ours_command(
+    records: Path, out_dir: Path, *, engine: str = "duckdb", via: str = "auto", preset: str | None = None
+) -> tuple[list[str], str]:
     """The command line that stitches `records` into `out_dir`, and the route it takes."""
     via = resolve_via(via)
+    if preset is not None and via == "cli":
+        raise SystemExit(f"a settings preset ({preset!r}) runs through the Python route only: use --ours python")
     if via == "cli":
         return [str(_cli()), "stitch", str(records), "--out", str(out_dir), "--engine", engine], via
     if engine != "duckdb":
-        raise SystemExit(f"the Python route runs the current deterministic engine on DuckDB only, not {engine!r}")
-    return [sys.executable, str(Path(__file__).resolve()), str(records), "--out", str(out_dir)], via
+        raise SystemExit(f"the Python route runs probabilistic Stitch on DuckDB only, not {engine!r}")
+    command = [sys.executable, str(Path(__file__).resolve()), str(records), "--out", str(out_dir)]
+    return command + (["--preset", preset] if preset else []), via
 
 
-def run_ours(records: Path, out_dir: Path, *, engine: str = "duckdb", via: str = "auto") -> OursRun:
+def run_ours(records: Path, out_dir: Path, *, engine: str = "duckdb", via: str = "auto", preset: str | None = None) -> OursRun:
     import pyarrow.parquet as pq
 
     from bench.stitch.measure import run_measured, tail
 
-    command, via = ours_command(records, out_dir, engine=engine, via=via)
+    command, via = ours_command(records, out_dir, engine=engine, via=via, preset=preset)
     figures = run_measured(command, log=out_dir.with_name(out_dir.name + ".log"), cwd=REPO)
     if figures.exit_code:
         raise RuntimeError(f"our Stitch ({via}) failed (exit {figures.exit_code}); last lines of {figures.log}:\n{tail(figures.log)}")
@@ -90,10 +98,11 @@ def run_ours(records: Path, out_dir: Path, *, engine: str = "duckdb", via: str =
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The Python route: stitch_deterministic over RECORDS, Unified Coalesced to DIR."""
-    parser = argparse.ArgumentParser(description="Current Stitch engine (stitch_deterministic) on a records file")
+    """The Python route: stitch_records over RECORDS, Unified Coalesced to DIR."""
+    parser = argparse.ArgumentParser(description="Probabilistic Stitch (stitch_records, default settings) on a records file")
     parser.add_argument("records", type=Path, help="Parquet or CSV with datasource, pk and profile columns")
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--preset", help="a named settings preset (stitch.settings.PRESETS) instead of the defaults")
     args = parser.parse_args(argv)
 
     began = time.perf_counter()
@@ -101,19 +110,22 @@ def main(argv: list[str] | None = None) -> int:
     import pyarrow.parquet as pq
 
     sys.path.insert(0, str(REPO))
-    from amperity_pipelines.stitch import stitch_deterministic
+    from amperity_pipelines.stitch import StitchSettings, stitch_records
+    from amperity_pipelines.stitch.settings import preset
 
     con = duckdb.connect()
     reader = "read_parquet" if args.records.suffix == ".parquet" else "read_csv_auto"
     con.execute(f"CREATE VIEW records AS SELECT * FROM {reader}('{args.records}')")
     imported = time.perf_counter()
-    result = stitch_deterministic(con, "records")
+    settings = preset(args.preset) if args.preset else StitchSettings()
+    result = stitch_records(con, "records", settings=settings)
     stitched = time.perf_counter()
     args.out.mkdir(parents=True, exist_ok=True)
     pq.write_table(result.unified_coalesced, args.out / "unified_coalesced.parquet")
     pq.write_table(result.bad_values, args.out / "bad_values.parquet")
     run = {
-        "engine": "stitch_deterministic",
+        "engine": "stitch_records",
+        "preset": args.preset,
         "stats": result.stats.as_dict(),
         "seconds": {"import": round(imported - began, 3), "stitch": round(stitched - imported, 3),
                     "write": round(time.perf_counter() - stitched, 3)},

@@ -141,9 +141,14 @@ def test_explain_names_the_rule_and_the_path(tmp_path):
         format_explanation(out, "POS1", "Web:a")
 
 
-def test_spark_engine_is_refused_until_it_is_wired(tmp_path):
-    with pytest.raises(StitchInputError, match="engine 'spark'"):
-        run(write(tmp_path, RECORDS), tmp_path / "out", engine="spark")
+@pytest.mark.spark
+def test_spark_engine_gives_the_duckdb_clusters(tmp_path):
+    records = write(tmp_path, RECORDS)
+    on_duckdb = run(records, tmp_path / "duckdb")
+    on_spark = run(records, tmp_path / "spark", engine="spark")
+    ids = lambda folder: sorted((r["datasource"], r["pk"], r["amperity_id"]) for r in pq.read_table(folder / "unified_coalesced.parquet").to_pylist())  # noqa: E731
+    assert ids(tmp_path / "spark") == ids(tmp_path / "duckdb")
+    assert (on_spark.records, on_spark.amperity_ids) == (on_duckdb.records, on_duckdb.amperity_ids)
 
 
 def test_writes_the_stitch_qa_report(tmp_path):

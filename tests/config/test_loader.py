@@ -159,3 +159,13 @@ def test_stitch_settings_load():
 
     settings, problems = parse_settings({"threshold": "excellent", "block-size-cap": 40, "run_type": "incremental"})
     assert problems == [] and (settings.threshold, settings.block_size_cap, settings.run_type) == (4, 40, "incremental")
+
+
+def test_stitch_settings_preset_with_overrides():
+    from amperity_pipelines.config.stitch_settings import parse_settings
+    from amperity_pipelines.stitch.settings import PRESETS
+
+    settings, problems = parse_settings({"preset": "record-linkage", "threshold": 4})
+    assert problems == [] and settings.threshold == 4
+    assert settings.strategies == tuple(PRESETS["record-linkage"]["strategies"])
+    assert parse_settings({"preset": "nope"})[1] == [(("preset",), "unknown Stitch settings preset 'nope': expected one of record-linkage")]

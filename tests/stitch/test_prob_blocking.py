@@ -27,6 +27,7 @@ RECORD = {
     "email": "jcurry@mail.test",
     "company": "ACME",
     "po_box": "77",
+    "city": "SEATTLE",
 }
 
 
@@ -48,12 +49,37 @@ RECORD = {
         ("address", "12 NORTH MAIN STREET 4"),
         ("company", "ACME"),
         ("name", "CURRY:JUSTIN"),
+        ("birthdate-postal", "1980-02-03:98101"),
+        ("birthdate-city", "1980-02-03:SEATTLE"),
+        ("surname-birthdate", "CUR:1980-02-03"),
+        ("given-birthdate", "JUS:1980-02-03"),
+        ("initials-birthdate", "C:J:1980-02-03"),
+        ("names-postal", "CUR:JUS:98101"),
+        ("names-city", "CUR:JUS:SEATTLE"),
+        ("house-postal", "12:98101"),
+        ("house-street", "12:NOR"),
     ],
 )
 def test_strategy_keys(strategy, key):
     con = duckdb.connect()
     con.register("m", pa.table({k: [v] for k, v in RECORD.items()}))
     assert con.execute(render(fill("SELECT $k FROM m", k=strategy_key(strategy)))).fetchone()[0] == key
+
+
+@pytest.mark.parametrize("strategy", ["initials-birthdate", "names-postal", "names-city"])
+def test_name_keys_do_not_care_which_field_holds_which_name(strategy):
+    con = duckdb.connect()
+    swapped = {**RECORD, "given_name": RECORD["surname"], "surname": RECORD["given_name"]}
+    con.register("m", pa.table({k: [RECORD[k], swapped[k]] for k in RECORD}))
+    keys = [row[0] for row in con.execute(render(fill("SELECT $k FROM m", k=strategy_key(strategy)))).fetchall()]
+    assert keys[0] == keys[1] and keys[0] is not None
+
+
+def test_house_keys_need_a_house_number():
+    con = duckdb.connect()
+    con.register("m", pa.table({**{k: [v] for k, v in RECORD.items()}, "address_key": ["NORTH MAIN STREET"]}))
+    for strategy in ("house-postal", "house-street"):
+        assert con.execute(render(fill("SELECT $k FROM m", k=strategy_key(strategy)))).fetchone()[0] is None
 
 
 def test_a_key_with_a_missing_part_is_null():

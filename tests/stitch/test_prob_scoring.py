@@ -24,6 +24,7 @@ from amperity_pipelines.stitch.scoring import level_column, scores_query
 from amperity_pipelines.stitch.sql import fill, render
 
 BY_NAME = {c.name: c for c in COMPARISONS}
+GIVEN_EXACT = BY_NAME["given_name"].top
 
 
 def toy_model(tf_adjusted=()) -> Model:
@@ -99,9 +100,10 @@ def test_more_agreement_never_lowers_a_score():
 def test_tf_adjustment_keeps_monotone_and_ranks_common_values_lower():
     model = toy_model(tf_adjusted=("given_name", "surname"))
     base = {"email": 2}
-    common = {**base, "given_name": 5, "tf_given_name": 0.05}
-    rare = {**base, "given_name": 5, "tf_given_name": 1e-6}
-    nickname = {**base, "given_name": 4, "tf_given_name": 0.05}
+    exact, nick = (BY_NAME["given_name"].levels.index(name) for name in ("exact", "nickname"))
+    common = {**base, "given_name": exact, "tf_given_name": 0.05}
+    rare = {**base, "given_name": exact, "tf_given_name": 1e-6}
+    nickname = {**base, "given_name": nick, "tf_given_name": 0.05}
     (c, _), (r, _), (n, _) = score_levels([common, rare, nickname], model=model)
     assert r >= c >= n
 
@@ -114,9 +116,9 @@ def test_overrides_and_rules_decide_before_the_model():
         {"email": 2, "rule_0": True},  # different generations
         {"email": 2, "label_apart": True, "fk_equal": True},
         {"label_together": True},
-        {"given_name": 5, "surname": 3, "email": 2, "phone": 2, "address": 3},
-        {"given_name": 4, "surname": 3, "postal": 1},  # names and a place: Weak at most
-        {"given_name": 5, "surname": 3, "postal": 1},  # ... unless all of it agrees exactly (and is rare)
+        {"given_name": GIVEN_EXACT, "surname": 3, "email": 2, "phone": 2, "address": BY_NAME["address"].top},
+        {"given_name": GIVEN_EXACT - 1, "surname": 3, "postal": BY_NAME["postal"].top},  # names and a place: Weak at most
+        {"given_name": GIVEN_EXACT, "surname": 3, "postal": BY_NAME["postal"].top},  # ... unless all of it agrees exactly
     ]
     out = score_levels(rows, settings)
     assert out[0] == (5.0, "fk-identical")
@@ -136,7 +138,7 @@ def test_sk_priority_puts_separation_keys_first():
 
 def test_cluster_rules_and_no_model_fallback():
     settings = StitchSettings(rules=(Rule("present-and-equal", "phone"),), model_fallback=False)
-    out = score_levels([{"rule_0": True}, {"email": 2, "given_name": 5}], settings)
+    out = score_levels([{"rule_0": True}, {"email": 2, "given_name": GIVEN_EXACT}], settings)
     assert out == [(5.0, "cluster:present-and-equal:phone"), (0.0, "no-rule")]
 
 
