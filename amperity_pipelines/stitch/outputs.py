@@ -19,7 +19,7 @@ from amperity_pipelines.stitch.sql import column, fill, table
 
 # blv_* columns of Unified Coalesced, in Amperity's (alphabetical) order.
 BLV_COLUMNS: tuple[str, ...] = tuple(sorted(BAD_VALUE_SEMANTICS))
-TRIVIAL_DUPLICATE, SCORED = "trivial_duplicate", "scored"
+TRIVIAL_DUPLICATE, SCORED, SCORED_TRANSITIVE = "trivial_duplicate", "scored", "scored_transitive"
 PREPROCESSED_COLUMNS: tuple[str, ...] = (
     "given_name", "surname", "generational_suffix", "title", "email", "phone", "address", "address2", "address_key",
     "po_box", "city", "state", "postal", "birthdate", "gender", "company", "loyalty_id", "ck",
@@ -69,9 +69,36 @@ def assignment_query(typed: str, flagged: str, clusters: str, ids: str, componen
     )
 
 
-def unified_scores_query(scores: str, typed: str, clusters: str, ids: str, reps: str) -> exp.Expression:
-    """Scored pairs whose records share a final cluster, and every trivial duplicate with its representative."""
+def transitive_pairs_query(scores: str, clusters: str, reps: str, largest: int) -> exp.Expression:
+    """(l, r, blocked_by) of representatives that share a cluster but were never compared.
+
+    Such pairs met only through other records (Amperity's `scored_transitive`); scoring them
+    shows the weakest links inside a cluster. Clusters of more than `largest` records are left
+    out: their pairs grow with the square of the size.
+    """
     return fill(
+        """
+        WITH members AS (
+          SELECT c.rid, c.label FROM $c AS c JOIN $d AS d ON d.rid = c.rid
+          WHERE d.rep = d.rid AND c.cluster_size BETWEEN 3 AND $largest
+        )
+        SELECT a.rid AS l, b.rid AS r, CAST(0 AS BIGINT) AS blocked_by
+        FROM members AS a JOIN members AS b ON a.label = b.label AND a.rid < b.rid
+        WHERE NOT EXISTS (SELECT 1 FROM $s AS s WHERE s.l = a.rid AND s.r = b.rid)
+        """,
+        c=table(clusters),
+        d=table(reps),
+        s=table(scores),
+        largest=largest,
+    )
+
+
+def unified_scores_query(
+    scores: str, typed: str, clusters: str, ids: str, reps: str, transitive: str | None = None
+) -> exp.Expression:
+    """Scored pairs whose records share a final cluster, every trivial duplicate with its
+    representative, and (when given) the scored transitive pairs."""
+    query = fill(
         """
         SELECT i.amperity_id, ta.datasource AS source1, ta.pk AS pk1, tb.datasource AS source2, tb.pk AS pk2,
                s.score, $category AS match_category, $scored AS match_type
@@ -99,6 +126,25 @@ def unified_scores_query(scores: str, typed: str, clusters: str, ids: str, reps:
         t=table(typed),
         d=table(reps),
     )
+    if transitive is None:
+        return query
+    extra = fill(
+        """
+        SELECT i.amperity_id, ta.datasource, ta.pk, tb.datasource, tb.pk, s.score, $category, $kind
+        FROM $s AS s
+        JOIN $c AS c ON c.rid = s.l
+        JOIN $ids AS i ON i.label = c.label
+        JOIN $t AS ta ON ta.rid = s.l
+        JOIN $t AS tb ON tb.rid = s.r
+        """,
+        category=category_name(column("score", "s")),
+        kind=SCORED_TRANSITIVE,
+        s=table(transitive),
+        c=table(clusters),
+        ids=table(ids),
+        t=table(typed),
+    )
+    return exp.union(query, extra, distinct=False)
 
 
 def preprocessed_raw_query(

@@ -61,6 +61,8 @@ from amperity_pipelines.stitch.stable_ids import (
 )
 
 FORCED_RULES = (scoring.FK_OVERRIDE, scoring.LABEL_TOGETHER)
+TRANSITIVE_LARGEST = 20
+"""Clusters up to this size get their transitive pairs scored (Stitch QA's 11-20 bucket)."""
 
 
 class _Timer:
@@ -457,10 +459,12 @@ class _Run:
             raw = s.fetch(
                 outputs.preprocessed_raw_query(self.flagged, self.matching, self.reps, self.typed, assignment, self.key_columns)
             )
+            transitive = self._transitive_scores(clusters)
             s.drop(self.matching)
             unified_scores = s.fetch(
-                outputs.unified_scores_query(self.scores, self.typed, clusters, ids, self.reps)
+                outputs.unified_scores_query(self.scores, self.typed, clusters, ids, self.reps, transitive)
             ).cast(outputs.SCORES_SCHEMA)
+            s.drop(transitive)
             s.drop(self.scores)
         else:  # one-to-one: no matching, so no scores, keys or TFs
             raw = s.fetch(outputs.one_to_one_raw_query(self.flagged, assignment, self.key_columns))
@@ -488,6 +492,27 @@ class _Run:
             model=self.model.table() if self.model is not None else None,
             settings=settings,
         )
+
+    def _transitive_scores(self, clusters: str) -> str:
+        """Scores of representatives that share a cluster without having shared a block."""
+        s = self.s
+        pairs = s.create("transitive_pairs", outputs.transitive_pairs_query(self.scores, clusters, self.reps, TRANSITIVE_LARGEST))
+        levels = s.create(
+            "transitive_levels",
+            scoring.levels_query(
+                pairs,
+                self.matching,
+                self.nicknames,
+                self.label_pairs,
+                fk_bit=blocking.strategy_bit("fk"),
+                sk_columns=self.columns.sk_columns,
+                settings=self.settings,
+            ),
+        )
+        s.drop(pairs)
+        scores = s.create("transitive_scores", scoring.scores_query(levels, self.model, self.settings))
+        s.drop(levels)
+        return scores
 
     def _stats(self, sizes: np.ndarray, bad_values: int) -> StitchStats:
         cluster_sizes = sizes[sizes > 0]
