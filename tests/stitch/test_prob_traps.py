@@ -101,4 +101,4 @@ def test_scores_inside_clusters_are_listed(result):
     m1 = [s for s in scores if {s["pk1"], s["pk2"]} == {"m1"}]
     assert len(m1) == 1 and m1[0]["score"] >= 3 and m1[0]["match_type"] == "scored"
     assert m1[0]["match_category"] in ("High", "Excellent", "Exact")
-    assert {s["match_type"] for s in scores} <= {"scored", "trivial_duplicate"}
+    assert {s["match_type"] for s in scores} <= {"scored", "scored_transitive", "trivial_duplicate"}
