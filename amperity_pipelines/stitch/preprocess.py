@@ -298,7 +298,12 @@ def maps_query() -> exp.Expression:
 
 
 def typed_query(records: str, columns: InputColumns) -> exp.Expression:
-    """rid (0..n-1), datasource, pk and every input column the preprocessing reads, as text or DATE."""
+    """rid, datasource, pk and every input column the preprocessing reads, as text or DATE.
+
+    rid numbers the records 0..n-1 in (datasource, pk) order, never in the order rows arrive:
+    every later tie (a duplicate's representative, a cluster's label, the random pairs of the
+    model) is broken by rid, so the same records give the same result however they are stored.
+    """
     names = [
         (name, "DATE" if name == "birthdate" else "VARCHAR")
         for name in (
@@ -307,7 +312,11 @@ def typed_query(records: str, columns: InputColumns) -> exp.Expression:
         )
     ] + [(c, "VARCHAR") for c in columns.fk_columns + columns.sk_columns]  # fmt: skip
     typed = [columns.source(n, t).as_(n) for n, t in (("datasource", "VARCHAR"), ("pk", "VARCHAR"), *names)]
-    return fill("SELECT ROW_NUMBER() OVER () - 1 AS rid, $typed FROM $r", typed=typed, r=table(records))
+    return fill(
+        "SELECT ROW_NUMBER() OVER (ORDER BY datasource, pk) - 1 AS rid, * FROM (SELECT $typed FROM $r)",
+        typed=typed,
+        r=table(records),
+    )
 
 
 def cleaned_query(typed: str, maps: str, columns: InputColumns, lists: BadLists) -> exp.Expression:

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from amperity_pipelines.stitch import blocking, conflicts, duplicates, outputs, preprocess, scoring
 from amperity_pipelines.stitch.backends import as_backend
@@ -63,6 +64,12 @@ from amperity_pipelines.stitch.stable_ids import (
 FORCED_RULES = (scoring.FK_OVERRIDE, scoring.LABEL_TOGETHER)
 TRANSITIVE_LARGEST = 20
 """Clusters up to this size get their transitive pairs scored (Stitch QA's 11-20 bucket)."""
+
+
+def _sorted(data: pa.Table, first: tuple[str, ...] = ()) -> pa.Table:
+    """`data` ordered by the columns `first`, then by every other column: a total order on its values."""
+    keys = [*first, *(name for name in data.column_names if name not in first)]
+    return data.take(pc.sort_indices(data, [(name, "ascending", "at_end") for name in keys]))
 
 
 class _Timer:
@@ -260,7 +267,8 @@ class _Run:
         s, settings = self.s, self.settings
         sampled = self._sampled_levels()
         u = u_probabilities(self._shared_values(), sampled)
-        data = s.arrow(scoring.patterns_query(levels))
+        # Rows arrive in the engine's order; sorted, EM sums its floats in the same order every run.
+        data = _sorted(s.arrow(scoring.patterns_query(levels)))
         patterns = Patterns(
             levels=np.stack([data.column(scoring.level_column(c.name)).to_numpy() for c in COMPARISONS], axis=1).astype(np.int64)
             if data.num_rows
@@ -477,7 +485,7 @@ class _Run:
             changes_clusters = s.arrow(
                 outputs.changes_clusters_query(current, self.previous, job_id=job_id, timestamp=stamp)
             ).cast(outputs.CHANGES_CLUSTERS_SCHEMA)
-        bad_values = s.arrow(fill("SELECT * FROM $b ORDER BY semantic, value, datasource", b=table(self.bad)))
+        bad_values = _sorted(s.arrow(fill("SELECT * FROM $b", b=table(self.bad))), ("semantic", "value", "datasource"))
         self.timer.lap("output")
         return StitchResult(
             unified_coalesced=unified,
