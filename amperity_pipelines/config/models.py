@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from amperity_pipelines.config.base import Name, StrictModel, check_identifier, parse_threshold
 from amperity_pipelines.config.quality_models import ExpectationSpec, QualitySpec
 from amperity_pipelines.config.tags import is_known_tag
+# Pure (imports nothing of ours): formats are checked when the config loads, not when a file does.
+from amperity_pipelines.engines.datetime_patterns import PatternError, check_date_format
 
 _DECIMAL = re.compile(r"^Decimal(?:\(\s*38\s*,\s*(\d{1,2})\s*\))?$")
 SIMPLE_TYPES = ("Boolean", "Date", "Datetime", "Float", "Integer", "String")
@@ -46,6 +48,17 @@ class FieldSpec(StrictModel):
         raise ValueError(
             f"unknown field type {value!r}: expected one of {', '.join(SIMPLE_TYPES)} or Decimal(38,s)"
         )
+
+    @field_validator("format")
+    @classmethod
+    def _format(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # `name` and `type` are validated first (declared first); a field that failed is absent.
+        if value is not None and info.data.get("type") in ("Date", "Datetime"):
+            try:
+                check_date_format(value)
+            except PatternError as err:
+                raise ValueError(f"{info.data['type']} field {info.data.get('name', '?')}: {err}") from None
+        return value
 
     @field_validator("tags", mode="before")
     @classmethod
@@ -98,6 +111,13 @@ class FeedSpec(StrictModel):
 
     _threshold = field_validator("error_threshold", mode="before")(parse_threshold)
 
+    @field_validator("datetime_format")
+    @classmethod
+    def _datetime_format(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_date_format(value)
+        return value
+
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
@@ -142,6 +162,24 @@ class FeedSpec(StrictModel):
 FileFormat = Literal["csv", "tsv", "psv", "json", "ndjson", "parquet"]
 Compression = Literal["auto", "none", "gzip", "zip"]
 LoadOperation = Literal["load", "truncate-load"]
+EmptyFile = Literal["warn", "fail", "allow"]
+# Text encodings of landed files, by the names people write them -> the name used everywhere else.
+ENCODINGS = {
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    "latin-1": "latin-1",
+    "latin1": "latin-1",
+    "iso-8859-1": "latin-1",
+    "iso8859-1": "latin-1",
+    "cp1252": "cp1252",
+    "windows-1252": "cp1252",
+    "utf-16": "utf-16",
+    "utf16": "utf-16",
+    "utf-16le": "utf-16le",
+    "utf-16-le": "utf-16le",
+    "utf-16be": "utf-16be",
+    "utf-16-be": "utf-16be",
+}
 
 
 class FileSpec(StrictModel):
@@ -157,6 +195,23 @@ class FileSpec(StrictModel):
     quote: str = '"'
     operation: LoadOperation = "load"
     optional: bool = False
+    encoding: str = "utf-8"
+    """Text encoding of csv/tsv/psv/json/ndjson files: utf-8, latin-1 (iso-8859-1), cp1252
+    (windows-1252), utf-16 (with a byte-order mark), utf-16le, utf-16be."""
+    empty_file: EmptyFile = "warn"
+    """A file with no rows (0 bytes, a header alone, an empty JSON array): a warning on the load
+    result, a failed load (`fail`: files of this entry must have rows), or nothing (`allow`)."""
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, value: str) -> str:
+        canonical = ENCODINGS.get(value.strip().lower().replace("_", "-"))
+        if canonical is None:
+            raise ValueError(
+                f"unknown encoding {value!r}: expected utf-8, latin-1 (iso-8859-1), cp1252 (windows-1252), "
+                "utf-16 (with a byte-order mark), utf-16le or utf-16be"
+            )
+        return canonical
 
     @model_validator(mode="after")
     def _format(self) -> FileSpec:
@@ -176,6 +231,8 @@ class FileSpec(StrictModel):
             object.__setattr__(self, "format", "ndjson" if guessed == "jsonl" else guessed)
         if self.separator is None:
             object.__setattr__(self, "separator", {"tsv": "\t", "psv": "|"}.get(self.format, ","))
+        if self.format == "parquet" and self.encoding != "utf-8":
+            raise ValueError("encoding applies to text files (csv, tsv, psv, json, ndjson); Parquet files carry their own")
         return self
 
 

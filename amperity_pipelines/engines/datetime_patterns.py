@@ -167,6 +167,13 @@ def _describe(letters: dict[str, dict[int, str]]) -> str:
     return " ".join(letter * max(widths) for letter, widths in letters.items())
 
 
+# The letters `joda_to_strptime` reads, for messages.
+_STRPTIME_LETTERS = "y, Y, M, d, D, H, h, m, s, S, a, E, Z, z"
+# Feed formats that are not patterns: numbers of seconds or milliseconds since 1970-01-01 UTC.
+EPOCH_SECONDS = ("epoch", "epoch_seconds", "unix")
+EPOCH_MILLIS = ("epoch_ms", "epoch_millis", "epoch_milliseconds")
+
+
 def _strptime_directive(field: Field) -> str:
     """The DuckDB strptime directive for one Joda field; the `%-x` forms also accept padded values."""
     letter, width = field.letter, field.width
@@ -197,7 +204,8 @@ def _strptime_directive(field: Field) -> str:
     if letter == "Z":
         return "%z"
     raise PatternError(
-        f"unsupported Joda-Time field {field.text!r}: use y, M, d, D, H, h, m, s, S, a, E, Z or z"
+        f"unsupported Joda-Time field {field.text!r} (letter {letter}): supported letters are "
+        f"{_STRPTIME_LETTERS}; put letters meant literally in single quotes, e.g. 'T'"
     )
 
 
@@ -226,3 +234,19 @@ def joda_to_strptime(pattern: str) -> tuple[str, ...]:
     for position in offset_positions:
         utc[position] = "Z"
     return (primary, "".join(utc))
+
+
+def check_date_format(fmt: str) -> None:
+    """Raise PatternError unless `fmt` is a usable Date/Datetime field format (a Joda-Time
+    pattern with at least one field, or an epoch keyword); the tenant loader calls it so that a
+    bad format is a config error with its line, not a failed load."""
+    if fmt.lower() in EPOCH_SECONDS + EPOCH_MILLIS:
+        return
+    try:
+        joda_to_strptime(fmt)
+    except PatternError as err:
+        raise PatternError(f"format {fmt!r}: {err}") from None
+    if not any(isinstance(token, Field) for token in tokenize(fmt)):
+        raise PatternError(
+            f"format {fmt!r} has no date or time field (such as yyyy, MM, dd, HH); text in single quotes is literal"
+        )

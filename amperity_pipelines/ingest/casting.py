@@ -23,13 +23,11 @@ import pyarrow as pa
 
 from amperity_pipelines.config.models import FeedSpec, FieldSpec
 from amperity_pipelines.ingest.errors import IngestError
-from amperity_pipelines.engines.datetime_patterns import joda_to_strptime
+from amperity_pipelines.engines.datetime_patterns import EPOCH_MILLIS, EPOCH_SECONDS, joda_to_strptime
 from amperity_pipelines.ingest.readers import ROW_COLUMN, sql_identifier, sql_string
 
 ERRORS_COLUMN = "_errors"
 ERROR_STRUCT = "STRUCT(\"column\" VARCHAR, \"value\" VARCHAR, reason VARCHAR)"
-EPOCH_SECONDS = ("epoch", "epoch_seconds", "unix")
-EPOCH_MILLIS = ("epoch_ms", "epoch_millis", "epoch_milliseconds")
 # Epoch values beyond year 9999 make DuckDB raise instead of returning NULL; keep them out.
 _MAX_EPOCH_SECONDS = 253_402_300_799
 

@@ -169,3 +169,42 @@ def test_stitch_settings_preset_with_overrides():
     assert problems == [] and settings.threshold == 4
     assert settings.strategies == tuple(PRESETS["record-linkage"]["strategies"])
     assert parse_settings({"preset": "nope"})[1] == [(("preset",), "unknown Stitch settings preset 'nope': expected one of record-linkage")]
+
+
+def test_unsupported_joda_letter_names_file_line_field_and_letter(tmp_path):
+    [issue] = issues_of(tmp_path, source=SOURCE.replace("format: MM/dd/yyyy", "format: MM/dd/yyyy QQ"))
+    assert issue.startswith(f"{tmp_path / 't' / 'sources' / 'shop.yaml'}:9: feeds[0].fields[2].format: Date field born: ")
+    assert "'QQ' (letter Q)" in issue and "supported letters are y, Y, M, d, D, H, h, m, s, S, a, E, Z, z" in issue
+    assert "single quotes" in issue
+
+
+def test_date_formats_are_checked_where_they_are_used(tmp_path):
+    source = SOURCE.replace("      - {name: updated, type: Datetime}", "      - {name: updated, type: Datetime, format: \"yyyy-MM-dd'T\"}")
+    source = source.replace("    stitch: true\n", "    stitch: true\n    datetime_format: \"--\"\n")
+    issues = issues_of(tmp_path, source=source)
+    assert any("shop.yaml:5: feeds[0].datetime_format: format '--' has no date or time field" in i for i in issues)
+    assert any("shop.yaml:11: feeds[0].fields[3].format: Datetime field updated: format \"yyyy-MM-dd'T\": unterminated quote" in i for i in issues)
+    assert len(issues) == 2
+    # a String field's format is not read, epoch keywords are not patterns
+    ok = SOURCE.replace("{name: email, tags: email}", "{name: email, tags: email, format: QQ}")
+    ok = ok.replace("{name: updated, type: Datetime}", "{name: updated, type: Datetime, format: epoch_ms}")
+    load_tenant(write_tenant(tmp_path / "ok", source=ok))
+
+
+def test_file_encoding_and_empty_file_settings(tmp_path):
+    files = "      - pattern: \"'customers/'yyyy'/'MM'/'dd'/customers-*.csv'\"\n        feed: Customers\n"
+    good = SOURCE.replace(files, files + "        encoding: Windows-1252\n        empty_file: fail\n")
+    tenant = load_tenant(write_tenant(tmp_path / "good", source=good))
+    [(_, courier)] = tenant.couriers()
+    assert (courier.files[0].encoding, courier.files[0].empty_file) == ("cp1252", "fail")
+
+    bad = SOURCE.replace(files, files + "        encoding: ebcdic\n        empty_file: sometimes\n")
+    issues = issues_of(tmp_path, source=bad)
+    assert any("shop.yaml:17: couriers[0].files[0].encoding: unknown encoding 'ebcdic': expected utf-8, latin-1" in i for i in issues)
+    assert any("shop.yaml:18: couriers[0].files[0].empty_file: Input should be 'warn', 'fail' or 'allow'" in i for i in issues)
+
+
+def test_encoding_on_parquet_is_refused(tmp_path):
+    source = SOURCE.replace("customers-*.csv'\"", "customers-*.parquet'\"\n        encoding: latin-1")
+    [issue] = issues_of(tmp_path, source=source)
+    assert "shop.yaml:15: couriers[0].files[0]: encoding applies to text files" in issue
