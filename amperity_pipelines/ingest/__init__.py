@@ -5,6 +5,9 @@
         result = load_feed(con, feeds[feed_name], pairs, existing=current_rows)
         lakehouse.write("domain", table_name, result.table)       # one Delta commit
         lakehouse.write("quarantine", table_name, result.quarantine, mode="append")
+        log(result.warnings)                                       # e.g. an empty file
+
+Bad input raises `IngestError`, whose message names the file (and the line or row when known).
 """
 
 from amperity_pipelines.ingest.casting import arrow_schema, duckdb_type, typed_select
@@ -12,7 +15,8 @@ from amperity_pipelines.ingest.errors import IngestError, MissingFileError, Patt
 from amperity_pipelines.engines.datetime_patterns import joda_to_strptime
 from amperity_pipelines.ingest.load import QUARANTINE_SCHEMA, FileStats, LoadResult, load_feed
 from amperity_pipelines.ingest.patterns import FileMatch, FilePattern, LandedFile, discover, discover_fileset, feeds_of
-from amperity_pipelines.ingest.readers import RawSource, open_sources, read_raw, read_raw_table
+from amperity_pipelines.ingest.readers import read_raw, read_raw_table
+from amperity_pipelines.ingest.sources import RawSource, open_sources
 
 __all__ = [
     "QUARANTINE_SCHEMA",

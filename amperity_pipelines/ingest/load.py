@@ -34,7 +34,8 @@ from amperity_pipelines.config.models import FeedSpec, FileSpec
 from amperity_pipelines.ingest.casting import ERRORS_COLUMN, TypedSelect, arrow_schema, duckdb_type, typed_select
 from amperity_pipelines.ingest.errors import IngestError
 from amperity_pipelines.ingest.patterns import LandedFile
-from amperity_pipelines.ingest.readers import ROW_COLUMN, RawSource, open_sources, raw_sql, sql_identifier, translate_error
+from amperity_pipelines.ingest.readers import ROW_COLUMN, raw_sql, sql_identifier, translate_error
+from amperity_pipelines.ingest.sources import RawSource, open_sources
 
 if TYPE_CHECKING:
     import duckdb
@@ -92,6 +93,8 @@ class LoadResult:
     truncated: bool = False
     merged: bool = False
     """Whether a primary-key merge ran (otherwise rows were only appended)."""
+    warnings: list[str] = field(default_factory=list)
+    """Problems that did not fail the load, one message each, naming the file (an empty file)."""
 
     @property
     def rows_rejected(self) -> int:
@@ -118,13 +121,18 @@ def load_feed(
     stats: list[FileStats] = []
     good: list[pa.Table] = []
     rejected: list[pa.Table] = []
+    warnings: list[str] = []
     with _load_session(con):
         order = 0
         for landed, spec in files:
+            # open_sources verifies every compressed byte (gzip trailers, zip CRCs) before any
+            # row is read: a file cut off in transfer fails here instead of half-loading.
             with open_sources(landed, spec) as sources:
                 for source in sources:
                     typed, select = _type_source(con, source, spec, feed, ingest_query_sql)
                     accepted, quarantined, stat = _split(typed, select, feed, source, spec, order, loaded_at)
+                    if stat.rows_read == 0 and spec.empty_file != "allow":
+                        warnings.append(_empty_message(source, spec, ingest_query_sql is not None))
                     good.append(accepted)
                     rejected.append(quarantined)
                     stats.append(stat)
@@ -133,7 +141,24 @@ def load_feed(
     quarantine = pa.concat_tables(rejected) if rejected else QUARANTINE_SCHEMA.empty_table()
     base = None if truncated else existing
     table, merged = _combine(con, feed, schema, new_rows, base)
-    return LoadResult(table, quarantine, stats, truncated, merged)
+    return LoadResult(table, quarantine, stats, truncated, merged, warnings)
+
+
+def _empty_message(source: RawSource, spec: FileSpec, queried: bool) -> str:
+    """The warning for a source without rows; raises IngestError instead under `empty_file: fail`."""
+    if source.size == 0:
+        # 0 bytes of content from a landed file that is not 0 bytes: a compressed empty file.
+        compressed = source.landed.path.stat().st_size > 0 and source.member is None
+        what, outcome = f"empty file (0 bytes{' once decompressed' if compressed else ''})", ", no rows loaded"
+    elif queried:
+        what, outcome = "the ingest query returned no rows", ""
+    else:
+        what, outcome = "no rows in the file (only a header, or no records)", ""
+    if spec.empty_file == "fail":
+        raise IngestError(
+            f"{source.name}: {what}, and its file spec says `empty_file: fail` (files must have rows)", file=source.name
+        )
+    return f"{source.name}: {what}{outcome}"
 
 
 @contextmanager

@@ -5,8 +5,8 @@ reports bad values row by row; JSON keeps nested objects as DuckDB structs and l
 queries that flatten them) but reads top-level scalars as text; Parquet keeps its own types.
 All the reading is DuckDB's (`read_csv`, `read_json`, `read_parquet`): parallel, no Python per row.
 
-Compression: gzip is read by DuckDB directly; a zip archive is unpacked member by member into a
-temporary folder and each member becomes its own `RawSource` (named `archive.zip!member.csv`).
+The sources come from `sources.py` (zip members unpacked, gzip verified, text transcoded to
+UTF-8); gzip is read by DuckDB directly. A source of 0 bytes reads as no rows, whatever its format.
 """
 
 from __future__ import annotations
@@ -14,18 +14,13 @@ from __future__ import annotations
 import csv
 import gzip
 import re
-import shutil
-import tempfile
-import zipfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from amperity_pipelines.config.models import FileSpec
+from amperity_pipelines.ingest.encodings import first_undecodable
 from amperity_pipelines.ingest.errors import IngestError
-from amperity_pipelines.ingest.patterns import LandedFile
+from amperity_pipelines.ingest.sources import RawSource, open_sources, resolve_compression  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
     import duckdb
@@ -34,99 +29,7 @@ if TYPE_CHECKING:
 ROW_COLUMN = "_row"
 """1-based row number within the source: the n-th record (not counting the header line)."""
 
-# Member names a zip may hold for each format; anything else in the archive is ignored.
-_MEMBER_SUFFIXES = {
-    "csv": (".csv", ".txt"),
-    "tsv": (".tsv", ".tab", ".txt"),
-    "psv": (".psv", ".txt"),
-    "json": (".json",),
-    "ndjson": (".ndjson", ".jsonl", ".json"),
-    "parquet": (".parquet", ".pq"),
-}
 _NESTED_TYPE = re.compile(r"^(STRUCT|MAP|UNION)\(|\[\d*\]$")
-
-
-@dataclass(frozen=True)
-class RawSource:
-    """One readable unit of a landed file: the file itself, or one member of a zip archive."""
-
-    landed: LandedFile
-    path: Path
-    """The local file DuckDB reads (a temporary copy for zip members and gzipped Parquet)."""
-    compression: Literal["none", "gzip"]
-    member: str | None = None
-
-    @property
-    def name(self) -> str:
-        """How messages and lineage name this source: the relative path, plus `!member` for zips."""
-        return f"{self.landed.relpath}!{self.member}" if self.member else self.landed.relpath
-
-
-def resolve_compression(spec: FileSpec, filename: str) -> Literal["none", "gzip", "zip"]:
-    if spec.compression != "auto":
-        return spec.compression
-    lowered = filename.lower()
-    if lowered.endswith(".gz") or lowered.endswith(".gzip"):
-        return "gzip"
-    if lowered.endswith(".zip"):
-        return "zip"
-    return "none"
-
-
-@contextmanager
-def open_sources(landed: LandedFile, spec: FileSpec) -> Iterator[list[RawSource]]:
-    """The readable sources of a landed file; temporary copies are removed on exit."""
-    compression = resolve_compression(spec, landed.path.name)
-    if compression != "zip" and not (compression == "gzip" and spec.format == "parquet"):
-        yield [RawSource(landed, landed.path, compression)]
-        return
-    workdir = Path(tempfile.mkdtemp(prefix="ingest-"))
-    try:
-        if compression == "zip":
-            yield _unzip(landed, spec, workdir)
-        else:  # Parquet has its own compression inside; an outer gzip has to come off first
-            target = workdir / landed.path.name.removesuffix(".gz")
-            try:
-                with gzip.open(landed.path, "rb") as packed, target.open("wb") as plain:
-                    shutil.copyfileobj(packed, plain, 1 << 20)
-            except (OSError, EOFError) as exc:
-                raise IngestError(f"{landed.relpath}: cannot decompress gzip: {exc}", file=landed.relpath) from None
-            yield [RawSource(landed, target, "none")]
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _unzip(landed: LandedFile, spec: FileSpec, workdir: Path) -> list[RawSource]:
-    suffixes = _MEMBER_SUFFIXES[spec.format]
-    sources: list[RawSource] = []
-    try:
-        with zipfile.ZipFile(landed.path) as archive:
-            members = [
-                info for info in archive.infolist()
-                if not info.is_dir()
-                and not info.filename.startswith("__MACOSX/")
-                and not Path(info.filename).name.startswith(".")
-            ]
-            for index, info in enumerate(members):
-                lowered = info.filename.lower()
-                gzipped = lowered.endswith(".gz")
-                if not lowered.removesuffix(".gz").endswith(suffixes):
-                    continue
-                # Numbered flat names: member paths never escape the temporary folder.
-                target = workdir / f"{index:05d}-{Path(info.filename).name}"
-                with archive.open(info) as packed, target.open("wb") as plain:
-                    shutil.copyfileobj(packed, plain, 1 << 20)
-                sources.append(RawSource(landed, target, "gzip" if gzipped else "none", member=info.filename))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-        raise IngestError(f"{landed.relpath}: cannot read zip archive: {exc}", file=landed.relpath) from None
-    if not sources:
-        found = ", ".join(m.filename for m in members) or "no files"
-        raise IngestError(
-            f"{landed.relpath}: zip archive has no {spec.format} member (expected names ending in "
-            f"{', '.join(suffixes)}; found {found})",
-            file=landed.relpath,
-        )
-    return sources
 
 
 def sql_string(value: str) -> str:
@@ -192,6 +95,8 @@ def raw_sql(
     `expected` names columns the caller needs (compared case-insensitively): a JSON file whose
     sampled records lack one of them is looked at whole before its columns are settled.
     """
+    if source.size == 0:
+        return _empty_sql(list(names or []) if spec.header_rows == 0 else [])
     if spec.format in ("csv", "tsv", "psv"):
         return _delimited_sql(source, spec, names, row_numbers)
     if spec.format in ("json", "ndjson"):
@@ -265,7 +170,11 @@ def _first_record(source: RawSource, spec: FileSpec) -> list[str] | None:
                 return next(csv.reader(handle, delimiter=spec.separator, **quoting), None)
             line = handle.readline().rstrip("\r\n")
             return [part.strip(spec.quote or None) for part in line.split(spec.separator)] if line else None
-    except (UnicodeDecodeError, csv.Error, OSError, EOFError) as exc:
+    except UnicodeDecodeError as exc:
+        # The decoder reads ahead: the bad byte may be lines further down than the first row.
+        found = first_undecodable(source.chunks(), "utf-8", source.name)
+        raise found or IngestError(f"{source.name}: cannot read the first row: {exc}", file=source.name) from None
+    except (csv.Error, OSError, EOFError) as exc:
         raise IngestError(f"{source.name}: line 1: cannot read the first row: {exc}", file=source.name, line=1) from None
 
 
@@ -309,6 +218,7 @@ def _json_is_empty(con: duckdb.DuckDBPyConnection, base: str) -> bool:
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
 _JSON_LINE = re.compile(r"in (line|record/value) (\d+)")
 _ERROR_PREFIX = re.compile(r"^[A-Za-z ]*Error: ")
+_INVALID_UTF8 = re.compile(r"invalid unicode|invalid utf-8|not utf-8 encoded", re.IGNORECASE)
 
 
 def translate_error(exc: BaseException, source: RawSource) -> IngestError:
@@ -316,6 +226,12 @@ def translate_error(exc: BaseException, source: RawSource) -> IngestError:
     if isinstance(exc, IngestError):
         return exc
     text = str(exc).replace(str(source.path), source.name)
+    if _INVALID_UTF8.search(text):
+        # DuckDB counts records, not lines, and shows the bad byte as "?": find it ourselves.
+        # The source is UTF-8 here (sources.py transcodes other encodings).
+        found = first_undecodable(source.chunks(), "utf-8", source.name)
+        if found is not None:
+            return found
     lines = [line.strip() for line in text.splitlines()]
     first = _ERROR_PREFIX.sub("", lines[0]) if lines else type(exc).__name__
     csv_line = _CSV_LINE.search(text)
