@@ -124,17 +124,19 @@ def cmd_query(args) -> int:
     from amperity_pipelines.layers.activation import run_sql
 
     tenant = _tenant(args.tenant)
+    source = None  # the file errors name
     if args.name:
         if args.name not in tenant.queries:
             raise SystemExit(f"error: tenant {tenant.name} has no query {args.name!r}; it has {', '.join(sorted(tenant.queries))}")
-        sql = tenant.queries[args.name].sql
+        sql, source = tenant.queries[args.name].sql, str(tenant.queries[args.name].path)
     elif args.file:
-        sql = Path(args.file).read_text(encoding="utf-8")
+        sql, source = Path(args.file).read_text(encoding="utf-8"), args.file
     elif args.sql:
         sql = args.sql
     else:
         raise SystemExit("error: give SQL, --file FILE or --name QUERY")
-    result = run_sql(tenant, _resource(args).for_tenant(tenant.name), sql, dialect=args.dialect, limit=args.limit)
+    lakehouse = _resource(args).for_tenant(tenant.name)
+    result = run_sql(tenant, lakehouse, sql, dialect=args.dialect, limit=args.limit, source=source)
     _print_table(result)
     return 0
 

@@ -305,7 +305,7 @@ def _check_references(tenant: Tenant, source_files: dict[str, Path], issues: lis
         try:
             tables = referenced_tables(query.sql, read="presto", source=str(query.path))
         except SqlError as err:
-            issues.append(ConfigIssue(query.path, getattr(err, "line", None), "", str(err)))
+            issues.append(ConfigIssue(query.path, err.line, "", err.detail))
             continue
         for table in tables:
             if table not in known_tables and table not in database_tables:
@@ -339,7 +339,7 @@ def _read_sql(tenant, relative, dialect, owner_file, located, loc, issues, *, al
     try:
         tables = referenced_tables(text, read=dialect, source=str(path))
     except SqlError as err:
-        issues.append(ConfigIssue(path, getattr(err, "line", None), "", str(err)))
+        issues.append(ConfigIssue(path, err.line, "", err.detail))
         return None
     for table in tables:
         if table not in allow_tables:

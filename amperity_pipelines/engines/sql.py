@@ -3,8 +3,8 @@
 Tenant SQL comes in two dialects: Spark SQL for custom domain tables and database tables, Presto
 (Trino) SQL for queries. Both name tables `Source:Feed`, quoted (`` `POS:Customers` ``,
 `"POS:Customers"`). Statements are parsed with sqlglot, checked to be a single SELECT (or WITH ...
-SELECT), rewritten where sqlglot's translation would change the result (`rewrites.py`), and
-generated as DuckDB SQL. Errors name the file, line and column.
+SELECT) that reads tables only (`sql_reads.py`), rewritten where sqlglot's translation would
+change the result (`rewrites.py`), and generated as DuckDB SQL. Errors name the file, line and column.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from amperity_pipelines.engines.datetime_patterns import java_to_strftime
 from amperity_pipelines.engines.errors import SqlError
 from amperity_pipelines.engines.expression_types import TableSchemas, infer_types
 from amperity_pipelines.engines.rewrites import SourceDialect, rewrite_for_duckdb
+from amperity_pipelines.engines.sql_reads import check_reads_only_tables, is_file_reader, refusal
 
 Dialect = Literal["spark", "presto", "trino"]
 """A tenant SQL dialect; `presto` and `trino` are the same (Amperity's queries are Presto SQL)."""
@@ -58,7 +59,10 @@ def duckdb_settings(read: Dialect) -> dict[str, object]:
 
 
 def parse(sql: str, *, read: Dialect, source: str | None = None) -> exp.Query:
-    """Parse one SELECT (or WITH ... SELECT) statement; anything else raises `SqlError`."""
+    """Parse one SELECT (or WITH ... SELECT) statement over tables; anything else raises `SqlError`.
+
+    A table function, a file named in FROM or a write is refused (`sql_reads`): tenant SQL reads
+    the tenant's tables only."""
     dialect = _normalize(read)
     try:
         statements = [s for s in sqlglot.parse(sql, read=_READERS[dialect]) if s is not None]
@@ -76,6 +80,7 @@ def parse(sql: str, *, read: Dialect, source: str | None = None) -> exp.Query:
     if not isinstance(statement, exp.Query):
         kind = statement.key.upper()
         raise SqlError(f"only SELECT (or WITH ... SELECT) statements are allowed, found {kind}", source=source)
+    check_reads_only_tables(statement, sql, source=source)
     return statement
 
 
@@ -129,7 +134,11 @@ _REQUIRED = re.compile(r"Required keyword: '\w+' missing for <class '[\w.]+\.(\w
 def _parse_error(error: ParseError, source: str | None) -> SqlError:
     first = error.errors[0] if error.errors else {}
     description = first.get("description") or str(error)
-    if match := _REQUIRED.match(description):
+    if (match := _REQUIRED.match(description)) and is_file_reader(match.group(1)):
+        # sqlglot parses glob('/etc/*') as its GLOB operator, missing an operand
+        description = refusal(match.group(1).lower())
+        return SqlError(description, source=source, line=first.get("line"))
+    if match:
         description = f"incomplete {match.group(1).upper()}: expected an expression"
     if first.get("highlight"):
         description += f" (at {first['highlight']!r})"

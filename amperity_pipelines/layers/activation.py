@@ -12,7 +12,7 @@ import pyarrow as pa
 from amperity_pipelines.config.loader import Tenant
 from amperity_pipelines.config.models import OrchestrationSpec
 from amperity_pipelines.destinations import apply_template, write_export
-from amperity_pipelines.engines.sql import referenced_tables, transpile
+from amperity_pipelines.engines.sql import duckdb_settings, referenced_tables, transpile
 from amperity_pipelines.layers.session import database_storage_name, open_session
 from amperity_pipelines.storage.lakehouse import Lakehouse
 
@@ -35,17 +35,32 @@ class ExportReport:
     bytes: int
 
 
-def run_sql(tenant: Tenant, lakehouse: Lakehouse, sql: str, *, dialect: str = "presto", limit: int | None = None) -> pa.Table:
-    """Run an ad-hoc query (Presto SQL by default) against the tenant's current tables."""
-    con = open_session(tenant, lakehouse)
-    available = {row[0] for row in con.sql("SELECT view_name FROM duckdb_views() WHERE NOT internal AND view_name NOT LIKE '\_\_%' ESCAPE '\\'").fetchall()}
-    missing = [t for t in referenced_tables(sql, read=dialect) if t not in available]
+def run_sql(
+    tenant: Tenant,
+    lakehouse: Lakehouse,
+    sql: str,
+    *,
+    dialect: str = "presto",
+    limit: int | None = None,
+    source: str | None = None,
+) -> pa.Table:
+    """Run an ad-hoc query (Presto SQL by default) against the tenant's current tables.
+
+    The query may read the tenant's tables and nothing else: one that calls a table function,
+    names a file or is not a SELECT is refused before anything runs (`engines.sql`), and the
+    query runs on a locked session (`layers.session`) that cannot open any other file.
+    `source` names the query's file in errors."""
+    reads = referenced_tables(sql, read=dialect, source=source)
+    statement = transpile(sql, read=dialect, source=source)
+    con = open_session(tenant, lakehouse, sql_settings=duckdb_settings(dialect))
+    available = {row[0] for row in con.sql("SELECT view_name FROM duckdb_views() WHERE NOT internal AND view_name NOT LIKE '\\_\\_%' ESCAPE '\\'").fetchall()}
+    missing = [t for t in reads if t not in available]
     if missing:
         raise ValueError(
             f"the query reads {', '.join(repr(t) for t in missing)}, which tenant {tenant.name} does not have "
             f"(or has not materialized yet); tables now: {', '.join(sorted(available))}"
         )
-    relation = con.sql(transpile(sql, read=dialect))
+    relation = con.sql(statement)
     if limit is not None:
         relation = relation.limit(limit)
     return relation.to_arrow_table()
@@ -53,7 +68,7 @@ def run_sql(tenant: Tenant, lakehouse: Lakehouse, sql: str, *, dialect: str = "p
 
 def run_query(tenant: Tenant, lakehouse: Lakehouse, name: str) -> QueryReport:
     query = tenant.queries[name]
-    result = run_sql(tenant, lakehouse, query.sql)
+    result = run_sql(tenant, lakehouse, query.sql, source=str(query.path))
     version = lakehouse.write("query", name, result, description=f"Result of query {name}")
     return QueryReport(name, result.num_rows, [(f.name, str(f.type)) for f in result.schema], version, query.sql)
 

@@ -95,17 +95,23 @@ class Lakehouse:
     def schema(self, layer: str, name: str) -> pa.Schema:
         return pa.schema(self.table(layer, name).schema())
 
-    def register(self, con: duckdb.DuckDBPyConnection, view: str, layer: str, name: str, *, version: int | None = None) -> None:
-        """Make the current (or given) version of a Delta table queryable in DuckDB as `view`."""
+    def register(
+        self, con: duckdb.DuckDBPyConnection, view: str, layer: str, name: str, *, version: int | None = None
+    ) -> list[str]:
+        """Make the current (or given) version of a Delta table queryable in DuckDB as `view`.
+
+        Returns the files DuckDB reads for the view (none when the table was loaded into Arrow):
+        a session that locks DuckDB's file access allows exactly these."""
         table = self.table(layer, name, version=version)
         files = table.file_uris()
         quoted = '"' + view.replace('"', '""') + '"'
         if files and self.is_local:
             file_list = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
             con.execute(f"CREATE OR REPLACE VIEW {quoted} AS SELECT * FROM read_parquet([{file_list}], union_by_name = true)")
-        else:
-            con.register(f"__arrow_{view}", table.to_pyarrow_table())
-            con.execute(f'CREATE OR REPLACE VIEW {quoted} AS SELECT * FROM "__arrow_{view}"')
+            return files
+        con.register(f"__arrow_{view}", table.to_pyarrow_table())
+        con.execute(f'CREATE OR REPLACE VIEW {quoted} AS SELECT * FROM "__arrow_{view}"')
+        return []
 
     def row_count(self, layer: str, name: str) -> int:
         table = self.table(layer, name)
