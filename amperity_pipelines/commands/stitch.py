@@ -81,20 +81,10 @@ def read_records(con: duckdb.DuckDBPyConnection, path: Path) -> list[str]:
     ignored = [c for c in columns if c not in known]
     if "birthdate" in columns and columns["birthdate"] not in ("DATE", "VARCHAR", "TIMESTAMP"):
         raise StitchInputError(f"{path}: column birthdate is {columns['birthdate']}: expected a DATE or an ISO date string")
-    projections = []
-    for column in known:
-        if column in TYPED:
-            projections.append(f"TRY_CAST({column} AS {TYPED[column]}) AS {column}")
-        else:
-            projections.append(f'CAST("{column}" AS VARCHAR) AS "{column}"')
+    # Dates stay as the file has them: Stitch nulls and counts those that do not parse
+    # (stitch.unparseable) and refuses the file only past the error threshold.
+    projections = [f'"{c}"' if c in TYPED else f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in known]
     con.execute(f"CREATE OR REPLACE TABLE records AS SELECT {', '.join(projections)} FROM {source}")
-    if "birthdate" in columns and columns["birthdate"] == "VARCHAR":
-        bad = con.sql(
-            f"SELECT count(*), any_value(b.birthdate) FROM {source} AS b WHERE b.birthdate IS NOT NULL AND b.birthdate <> '' "
-            "AND TRY_CAST(b.birthdate AS DATE) IS NULL"
-        ).fetchone()
-        if bad[0]:
-            raise StitchInputError(f"{path}: {bad[0]} birthdate value(s) are not ISO dates (yyyy-MM-dd), e.g. {bad[1]!r}")
     count, null_keys = con.sql("SELECT count(*), count(*) FILTER (datasource IS NULL OR pk IS NULL) FROM records").fetchone()
     if count == 0:
         raise StitchInputError(f"{path}: no records")
@@ -146,8 +136,14 @@ def run(
     blocklist: Path | None = None,
     engine: str = "duckdb",
     run_type: str | None = None,
+    error_threshold: str | float | None = None,
 ) -> StitchRun:
-    """Check every input, stitch, then write DIR whole (the earlier DIR stays until then)."""
+    """Check every input, stitch, then write DIR whole (the earlier DIR stays until then).
+
+    error_threshold (0.05 or "5%") overrides the config's: the share of records whose
+    birthdate, create_dt or update_dt may fail to parse (set to NULL and reported) before the
+    file is refused.
+    """
     if engine not in ENGINES:
         raise StitchInputError(f"engine {engine!r}: expected one of {', '.join(ENGINES)}")
     started = time.monotonic()
@@ -155,6 +151,8 @@ def run(
         settings = load_settings_file(config) if config is not None else StitchSettings()
         if run_type is not None:
             settings = replace(settings, run_type=run_type)
+        if error_threshold is not None:
+            settings = replace(settings, error_threshold=error_threshold)
     except (StitchSettingsError, ValueError) as err:
         raise StitchInputError(str(err)) from None
     con = duckdb.connect()
@@ -211,6 +209,9 @@ def format_summary(run_: StitchRun) -> str:
         ("trivial duplicates", stats.trivial_duplicates), ("split components", stats.split_components),
     ]  # fmt: skip
     lines.append(", ".join(f"{name} {value:,}" for name, value in figures if value is not None))
+    for name, found in stats.unparseable_values.items():
+        shown = ", ".join(f"{ds}:{pk} {value!r}" for ds, pk, value in found["sample"])
+        lines.append(f"Unparseable {name} set to NULL: {found['count']:,} ({found['share']:.4%}), e.g. {shown}")
     if stats.oversized_blocks:
         lines.append(
             f"Oversized blocks skipped: {stats.oversized_blocks:,} ({stats.pairs_skipped:,} pairs not compared; "

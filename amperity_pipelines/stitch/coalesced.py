@@ -66,8 +66,14 @@ class InputColumns:
         return cls(present=by_lower, fk_columns=fks)
 
     def source(self, name: str, type_: str) -> exp.Expression:
-        """CAST(<input column> AS type), or a typed NULL when the input has no such column."""
+        """CAST(<input column> AS type), or a typed NULL when the input has no such column.
+
+        Dates and timestamps use TRY_CAST: a value that is no date (1986-02-29) becomes NULL;
+        `stitch.unparseable` counts such values and refuses a run with too many.
+        """
         value = column(self.present[name]) if name in self.present else exp.null()
+        if type_ in ("DATE", "TIMESTAMP") and name in self.present:
+            return exp.TryCast(this=value, to=exp.DataType.build(type_, dialect="duckdb"))
         return exp.cast(value, type_, dialect="duckdb")
 
     @property

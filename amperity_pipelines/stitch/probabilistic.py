@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from amperity_pipelines.stitch import blocking, conflicts, duplicates, outputs, preprocess, scoring
+from amperity_pipelines.stitch import blocking, conflicts, duplicates, outputs, preprocess, scoring, unparseable
 from amperity_pipelines.stitch.backends import as_backend
 from amperity_pipelines.stitch.bad_values import (
     bad_values_query,
@@ -131,6 +131,7 @@ class _Run:
         self.oversized = None
         self.model: Model | None = None
         self.figures: dict[str, int] = {}
+        self.unparseable: dict[str, unparseable.Unparseable] = {}
 
     # -- 1-3 ------------------------------------------------------------------------------------
 
@@ -141,6 +142,7 @@ class _Run:
         if self.n == 0:
             raise StitchInputError("Stitch received no records")
         _check_keys(s, self.typed)
+        self.unparseable = unparseable.check(s, records, self.columns, self.n, settings.error_threshold)
         blocklist_source = self._blocklist(blocklist)
         if labels is not None:
             source = labels if isinstance(labels, str) else s.register("labels_input", labels)
@@ -538,5 +540,6 @@ class _Run:
             pairs_skipped=None if oversized is None else int(sum(oversized.column("pairs_skipped").to_pylist())),
             split_components=self.figures.get("split_components"),
             largest_cluster=int(cluster_sizes.max()),
+            unparseable_values={name: u.as_dict() for name, u in self.unparseable.items()},
             stage_seconds=dict(self.timer.seconds),
         )

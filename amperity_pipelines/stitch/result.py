@@ -42,6 +42,9 @@ class StitchStats:
     split_components: int | None = None
     """Components that held a hard conflict and were split."""
     largest_cluster: int | None = None
+    unparseable_values: dict[str, dict] = field(default_factory=dict)
+    """Per date column (birthdate, create_dt, update_dt) whose values did not all parse: count,
+    share of the records and a sample of [datasource, pk, value]; those values became NULL."""
     stage_seconds: dict[str, float] = field(default_factory=dict)
     """Wall time per stage of the run."""
 
@@ -66,6 +69,7 @@ class StitchStats:
                 )  # fmt: skip
                 if getattr(self, name) is not None
             },
+            **({"unparseable_values": dict(self.unparseable_values)} if self.unparseable_values else {}),
             **({"stage_seconds": dict(self.stage_seconds)} if self.stage_seconds else {}),
         }
 

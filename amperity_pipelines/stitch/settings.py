@@ -209,8 +209,12 @@ class StitchSettings:
     run_type: str = "normal"
     """normal, incremental (attach new records only) or one-to-one (one Amperity ID per ck)."""
     id_seed: str = "amperity-pipelines"
+    error_threshold: float = 0.01
+    """Share of the records whose birthdate, create_dt or update_dt may fail to parse (they
+    become NULL and are reported); a column with more refuses the run. 0.05 or "5%"."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "error_threshold", parse_share(self.error_threshold, "error_threshold"))
         object.__setattr__(self, "strategies", tuple(dict.fromkeys(self.strategies)))
         object.__setattr__(self, "rules", tuple(self.rules))
         object.__setattr__(self, "bad_value_rules", tuple(self.bad_value_rules))
@@ -239,6 +243,18 @@ class StitchSettings:
         for rule in self.rules:
             if not isinstance(rule, Rule):
                 raise TypeError(f"rules must be Rule objects, not {type(rule).__name__}")
+
+
+def parse_share(value: object, name: str) -> float:
+    """A share between 0 and 1 from a number (0.05) or a percentage ("5%")."""
+    text = str(value).strip()
+    try:
+        share = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise ValueError(f"{name} {value!r}: expected a share such as 0.05 or a percentage such as 5%") from None
+    if not 0 <= share <= 1:
+        raise ValueError(f"{name} {value!r}: expected a share between 0 and 1 (0% to 100%)")
+    return share
 
 
 PRESETS: dict[str, dict[str, object]] = {

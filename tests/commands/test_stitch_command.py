@@ -61,7 +61,7 @@ def test_previous_keeps_ids_and_records_changes(tmp_path):
         (RECORDS.drop(["pk"]), "missing required column(s) pk"),
         (pa.concat_tables([RECORDS, RECORDS.slice(0, 1)]), "repeated: POS:1 (2 times)"),
         (RECORDS.slice(0, 0), "no records"),
-        (RECORDS.set_column(4, "birthdate", pa.array(["02/01/1990", None, None, None])), "not ISO dates"),
+        (RECORDS.set_column(4, "birthdate", pa.array(["02/01/1990", None, None, None])), "birthdate: 1 value(s) (25.0000%) are not valid dates, e.g. POS:1 '02/01/1990'"),
     ],
 )
 def test_bad_input_is_reported_before_any_work(tmp_path, table, message):
