@@ -44,7 +44,10 @@ def _resource(args):
 
 
 def cmd_validate(args) -> int:
+    from amperity_pipelines.tenant_check import validate_tenant
+
     tenant = _tenant(args.tenant)
+    validate_tenant(tenant)  # every column a query or custom table reads exists
     tables = tenant.domain_tables()
     print(
         f"{tenant.folder}: tenant {tenant.name} is valid: {len(tenant.sources)} sources, {len(tables)} domain tables "
@@ -112,7 +115,10 @@ def _print_summary(tenant: Tenant, resource, summary) -> None:
 def cmd_materialize(args) -> int:
     from amperity_pipelines.runner import materialize_tenant
 
+    from amperity_pipelines.tenant_check import validate_tenant
+
     tenant = _tenant(args.tenant)
+    validate_tenant(tenant)  # before any run: a missing column fails here, not half way through
     resource = _resource(args)
     window = {k: v for k, v in (("day", args.day), ("start", args.start), ("end", args.end)) if v}
     summary = materialize_tenant(tenant, resource, job=args.job, window=window or None, log_level=args.log_level)

@@ -1,0 +1,333 @@
+"""Check a tenant's SQL against the columns its tables will have, before any run.
+
+The loader (`config/`) checks each file on its own: YAML against the models, SQL for syntax and
+for the tables it names. This module checks what only the whole tenant can tell: that every
+column a query, a custom domain table or a custom database table reads exists, and that a custom
+domain table produces its primary key and tagged columns. It infers each table's columns without
+any data, with the code that builds the table, and binds every statement on EMPTY DuckDB tables
+(`DESCRIBE`), in dependency order, so a custom table's inferred columns feed the tables after it:
+
+- a feed's domain table: the ingest's column types of its fields (`ingest.casting.duckdb_type`);
+- a custom domain table or database table: its own SQL over the empty tables before it;
+- the Stitch tables: a real Stitch run over two placeholder records. A run costs seconds, so its
+  schemas are cached by the Stitch input columns, the Stitch settings and the Stitch code;
+- the customer 360 tables: their builders (`c360`) over the empty Stitch and transaction tables.
+
+DuckDB's binder names a missing column; the issue adds the file, the line and the table's columns.
+Nothing here reads the lakehouse or the landing files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+from sqlglot import exp
+
+from amperity_pipelines.config.loader import STITCH_TABLES, ConfigError, ConfigIssue, DomainTable, Tenant
+from amperity_pipelines.config.models import DatabaseSpec
+from amperity_pipelines.engines.errors import SqlError
+from amperity_pipelines.engines.sql import parse, transpile
+from amperity_pipelines.ingest.casting import duckdb_type
+
+__all__ = ["check_tenant_columns", "validate_tenant"]
+
+_STITCH_CODE = ("stitch", "layers/stitching.py", "config/stitch_settings.py")
+"""Package paths whose source decides the Stitch tables' columns (the cache key includes them)."""
+
+
+def validate_tenant(tenant: Tenant) -> None:
+    """Raise `ConfigError` listing every statement that reads a column its tables will not have."""
+    issues = check_tenant_columns(tenant)
+    if issues:
+        raise ConfigError(issues)
+
+
+def check_tenant_columns(tenant: Tenant) -> list[ConfigIssue]:
+    """Issues of every statement of `tenant` that reads a column its tables will not have."""
+    check = _Check(tenant, duckdb.connect())
+    check.domain_tables()
+    stitched = check.stitch_tables()
+    databases = tenant.spec.databases
+    for database in [*databases[1:], *databases[:1]]:  # queries read the first database: built last
+        check.database_tables(database, stitched=stitched)
+    for query in tenant.queries.values():
+        check.bind(query.sql, "presto", query.path)
+    return check.issues
+
+
+@dataclass
+class _Check:
+    tenant: Tenant
+    con: duckdb.DuckDBPyConnection
+    issues: list[ConfigIssue] = field(default_factory=list)
+    unknown: set[str] = field(default_factory=set)
+    """Tables whose columns could not be inferred (their own issue is reported): statements that
+    read them are not checked."""
+
+    def domain_tables(self) -> None:
+        for table in self.tenant.domain_tables():
+            if table.feed is not None:
+                columns = ", ".join(f"{_quoted(f.name)} {duckdb_type(f)}" for f in table.feed.fields)
+                self.con.execute(f"CREATE TABLE {_quoted(table.name)} ({columns})")
+            elif self.create(table.name, table.sql, "spark", self.tenant.folder / table.custom.sql):
+                self.custom_domain_columns(table)
+
+    def custom_domain_columns(self, table: DomainTable) -> None:
+        produced = self.columns(table.name)
+        path = self.tenant.folder / table.custom.sql
+        missing = [key for key in table.primary_key if key not in produced]
+        if missing:
+            self.issue(path, None, f"custom domain table {table.name}: primary key column(s) {', '.join(missing)} "
+                                   f"are not produced by the query (its columns: {', '.join(produced)})")  # fmt: skip
+        untagged = [column for column in table.tags if column not in produced]
+        if untagged:
+            self.issue(path, None, f"custom domain table {table.name}: tags name column(s) {', '.join(untagged)} "
+                                   f"the query does not produce (its columns: {', '.join(produced)})")  # fmt: skip
+
+    def stitch_tables(self) -> bool:
+        """Create the empty Stitch tables; False when the tenant stitches nothing or a run fails."""
+        try:
+            schemas = _stitch_schemas(self.tenant, self.con, self.unknown)
+        except (ValueError, duckdb.Error):
+            # Stitch refuses the placeholder records (settings it checks against data): the
+            # tables it writes, and those built on them, stay unchecked; a run reports its error.
+            schemas = None
+            self.unknown.update(STITCH_TABLES)
+        if schemas is None:
+            return False
+        for name, columns in schemas.items():
+            ddl = ", ".join(f"{_quoted(column)} {kind}" for column, kind in columns)
+            self.con.execute(f"CREATE TABLE {_quoted(name)} ({ddl})")
+        return True
+
+    def database_tables(self, database: DatabaseSpec, *, stitched: bool) -> None:
+        from amperity_pipelines.layers.database import transaction_tables
+
+        inputs = dict(_C360_INPUTS)
+        inputs["Unified_Itemized_Transactions"] += tuple(t.name for t in transaction_tables(self.tenant))
+        created: list[str] = []
+        for name in _C360_ORDER:
+            if not stitched or self.unknown & set(inputs[name]):
+                self.unknown.add(name)
+                continue
+            try:
+                relation = _c360_relation(self.tenant, self.con, database, name)
+                relation.limit(0).create(name)
+                created.append(name)
+            except (ValueError, duckdb.Error) as error:
+                self.unknown.add(name)
+                self.issue(self.tenant.folder / "tenant.yaml", None, f"database {database.name}: {name} cannot be built: {error}")
+        for table in database.tables:
+            if self.create(table.name, self.tenant.sql_files[table.sql], "spark", self.tenant.folder / table.sql):
+                created.append(table.name)
+        if database is not self.tenant.spec.databases[0]:
+            for name in created:
+                self.con.execute(f"DROP TABLE {_quoted(name)}")
+
+    def create(self, name: str, sql: str, dialect: str, path: Path) -> bool:
+        """Create the empty table `name` from `sql`; False (and an issue) when it does not bind."""
+        statement = self.bind(sql, dialect, path)
+        if statement is None:
+            self.unknown.add(name)
+            return False
+        self.con.execute(f"CREATE TABLE {_quoted(name)} AS SELECT * FROM ({statement}) LIMIT 0")
+        return True
+
+    def bind(self, sql: str, dialect: str, path: Path) -> str | None:
+        """`sql` in DuckDB SQL when it binds on the empty tables; else None, with an issue."""
+        try:
+            tree = parse(sql, read=dialect, source=str(path))
+            statement = transpile(sql, read=dialect, source=str(path))
+        except SqlError:
+            return None  # the loader reported it
+        reads = _read_tables(tree)
+        if self.unknown & set(reads.values()):
+            return None
+        try:
+            self.con.execute(f"DESCRIBE {statement}")
+        except duckdb.Error as error:
+            self.issue(path, *self.explain(error, sql, reads))
+            return None
+        return statement
+
+    def explain(self, error: duckdb.Error, sql: str, reads: dict[str, str]) -> tuple[int | None, str]:
+        """(line in `sql`, message) for DuckDB's binder error, naming the table and its columns."""
+        text = str(error).split("\n")[0]
+        if match := _COLUMN_OF_TABLE.search(text):
+            table = reads.get(match.group(1), match.group(1))
+            column = match.group(2)
+            return _line_of(sql, column), self.not_found(column, [table])
+        if match := _COLUMN.search(text):
+            column = match.group(1)
+            tables = list(dict.fromkeys(reads.values()))
+            return _line_of(sql, column), self.not_found(column, tables)
+        return None, text.removeprefix("Binder Error: ")
+
+    def not_found(self, column: str, tables: list[str]) -> str:
+        known = [t for t in tables if self.exists(t)]
+        if not known:
+            return f'column "{column}" not found'
+        if len(known) == 1:
+            return f'column "{column}" not found in {known[0]} (its columns: {", ".join(self.columns(known[0]))})'
+        listed = "; ".join(f"{t}: {', '.join(self.columns(t))}" for t in known)
+        return f'column "{column}" not found in any of {", ".join(known)} (their columns: {listed})'
+
+    def exists(self, table: str) -> bool:
+        return bool(self.con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall())
+
+    def columns(self, table: str) -> list[str]:
+        return [row[0] for row in self.con.execute(f"DESCRIBE {_quoted(table)}").fetchall()]
+
+    def issue(self, path: Path, line: int | None, message: str) -> None:
+        self.issues.append(ConfigIssue(path, line, "", message))
+
+
+# Customer 360 tables in build order, and the tables each one reads (Unified Itemized
+# Transactions reads the tenant's transaction tables too).
+_C360_ORDER = ("Merged_Customers", "Unified_Itemized_Transactions", "Unified_Transactions", "Transaction_Attributes", "Customer_360")
+_C360_INPUTS = {
+    "Merged_Customers": ("Unified_Coalesced",),
+    "Unified_Itemized_Transactions": ("Unified_Coalesced",),
+    "Unified_Transactions": ("Unified_Itemized_Transactions",),
+    "Transaction_Attributes": ("Unified_Transactions",),
+    "Customer_360": ("Merged_Customers", "Transaction_Attributes"),
+}
+
+# DuckDB's binder: `Table "c" does not have a column named "emial"` and
+# `Referenced column "emial" not found in FROM clause!`.
+_COLUMN_OF_TABLE = re.compile(r'Table "([^"]+)" does not have a column named "([^"]+)"')
+_COLUMN = re.compile(r'Referenced column "([^"]+)" not found')
+
+
+def _c360_relation(tenant: Tenant, con: duckdb.DuckDBPyConnection, database: DatabaseSpec, name: str) -> duckdb.DuckDBPyRelation:
+    """The builder of customer 360 table `name`, called the way `layers.database` calls it."""
+    from amperity_pipelines import c360
+    from amperity_pipelines.layers.database import datasource_priorities, transaction_tables
+
+    if name == "Merged_Customers":
+        return c360.merged_customers(
+            con,
+            "Unified_Coalesced",
+            source_priority=datasource_priorities(tenant, database.source_priority),
+            field_priority={group: datasource_priorities(tenant, p) for group, p in database.field_priority.items()},
+        )
+    if name == "Unified_Itemized_Transactions":
+        sources = [c360.TxnSource.from_tags(t.name, t.name, t.tags) for t in transaction_tables(tenant)]
+        return c360.unified_itemized_transactions(con, sources, unified_coalesced="Unified_Coalesced")
+    if name == "Unified_Transactions":
+        return c360.unified_transactions(con, "Unified_Itemized_Transactions")
+    if name == "Transaction_Attributes":
+        return c360.transaction_attributes(con, "Unified_Transactions")
+    return c360.customer_360(con, "Merged_Customers", "Transaction_Attributes")
+
+
+def _read_tables(tree: exp.Expr) -> dict[str, str]:
+    """Alias (or name) -> table name of every table the statement reads (CTEs included)."""
+    reads = {}
+    for table in tree.find_all(exp.Table):
+        if isinstance(table.this, exp.Identifier):
+            reads[table.alias_or_name] = table.name
+    return reads
+
+
+def _line_of(sql: str, column: str) -> int | None:
+    """The line of the first mention of `column` as a word in `sql` (comments skipped)."""
+    for number, line in enumerate(sql.splitlines(), start=1):
+        code = line.split("--", 1)[0]
+        if re.search(rf"(?<![\w\"`]){re.escape(column)}(?![\w\"`])|[\"`]{re.escape(column)}[\"`]", code):
+            return number
+    return None
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _stitch_schemas(tenant: Tenant, con: duckdb.DuckDBPyConnection, unknown: set[str]) -> dict[str, list[tuple[str, str]]] | None:
+    """Stitch table -> [(column, DuckDB type)], from a Stitch run over two placeholder records
+    (cached); None when the tenant stitches nothing, or the inputs' columns are unknown."""
+    from amperity_pipelines.layers.stitching import records_sql
+
+    tables = tenant.stitched_tables()
+    if not tables or unknown & {t.name for t in tables}:
+        unknown.update(STITCH_TABLES)
+        return None
+    records = records_sql(tables)
+    inputs = con.execute(f"DESCRIBE {records}").fetchall()
+    spec = tenant.spec.stitch
+    key = _fingerprint(
+        [
+            [(row[0], row[1]) for row in inputs],
+            spec.matching,
+            list(spec.match_on),
+            spec.settings,
+            [t.name for t in tables[:2]],
+        ]
+    )
+    cache = _cache_folder() / f"{key}.json"
+    if cache.is_file():
+        return {name: [tuple(c) for c in columns] for name, columns in json.loads(cache.read_text()).items()}
+    schemas = _run_stitch(tenant, con, records, tables)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(schemas))
+    except OSError:
+        pass  # a read-only home: no cache, the next check runs Stitch again
+    return schemas
+
+
+def _run_stitch(tenant: Tenant, con: duckdb.DuckDBPyConnection, records: str, tables: list[DomainTable]) -> dict[str, list[tuple[str, str]]]:
+    """Run the tenant's Stitch over two placeholder records (NULL values, two datasources) on a
+    separate connection, and return the Stitch tables' columns and types."""
+    from amperity_pipelines.config.stitch_settings import parse_settings
+    from amperity_pipelines.layers.stitching import OUTPUT_TABLES
+    from amperity_pipelines.stitch import DeterministicSettings, stitch_deterministic, stitch_records
+
+    scratch = duckdb.connect()
+    columns = con.execute(f"DESCRIBE {records}").fetchall()
+    scratch.execute(f"CREATE TABLE records ({', '.join(f'{_quoted(c[0])} {c[1]}' for c in columns)})")
+    names = [t.name for t in tables] * 2
+    scratch.execute("INSERT INTO records (datasource, pk) VALUES (?, '1'), (?, '2')", names[:2])
+    spec = tenant.spec.stitch
+    if spec.matching == "deterministic":
+        result = stitch_deterministic(scratch, "records", settings=DeterministicSettings(match_on=tuple(spec.match_on)))
+    else:
+        settings, _ = parse_settings(spec.settings)
+        result = stitch_records(scratch, "records", settings=settings)
+    produced = result.tables()
+    schemas = {}
+    for name, key in OUTPUT_TABLES.items():
+        if key in produced:
+            scratch.register("__output", produced[key])
+            schemas[name] = [(row[0], row[1]) for row in scratch.execute("DESCRIBE __output").fetchall()]
+            scratch.unregister("__output")
+    scratch.close()
+    return schemas
+
+
+def _fingerprint(parts: object) -> str:
+    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode())
+    package = Path(__file__).resolve().parent
+    for path in _source_files(package, _STITCH_CODE):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def _source_files(package: Path, names: Iterable[str]) -> list[Path]:
+    files: list[Path] = []
+    for name in names:
+        path = package / name
+        files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    return files
+
+
+def _cache_folder() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "amperity-pipelines" / "stitch-schemas"
