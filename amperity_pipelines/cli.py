@@ -182,6 +182,7 @@ def cmd_stitch(args) -> int:
             blocklist=path(args.blocklist),
             engine=args.engine,
             run_type=args.run_type,
+            error_threshold=args.error_threshold,
         )
     except stitch.StitchInputError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -285,6 +286,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--blocklist", help="bad-values blocklist file (datasource, semantic, value)")
     p.add_argument("--run-type", choices=["normal", "incremental", "one-to-one"], help="overrides the config's run_type")
     p.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb")
+    p.add_argument(
+        "--error-threshold",
+        help="share of records whose birthdate, create_dt or update_dt may fail to parse (set to NULL and reported) "
+        "before the file is refused, e.g. 5%% (default: the config's error_threshold, 1%%)",
+    )
     p.set_defaults(func=cmd_stitch)
 
     p = sub.add_parser("demo", help="generate the demo data and materialize the demo tenant end to end")
