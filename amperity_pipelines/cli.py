@@ -114,7 +114,6 @@ def _print_summary(tenant: Tenant, resource, summary) -> None:
 
 def cmd_materialize(args) -> int:
     from amperity_pipelines.runner import materialize_tenant
-
     from amperity_pipelines.tenant_check import validate_tenant
 
     tenant = _tenant(args.tenant)

@@ -36,7 +36,7 @@ from amperity_pipelines.engines.errors import SqlError
 from amperity_pipelines.engines.sql import parse, transpile
 from amperity_pipelines.ingest.casting import duckdb_type
 
-__all__ = ["check_tenant_columns", "validate_tenant"]
+__all__ = ["check_tenant_columns", "inferred_columns", "validate_tenant"]
 
 _STITCH_CODE = ("stitch", "layers/stitching.py", "config/stitch_settings.py")
 """Package paths whose source decides the Stitch tables' columns (the cache key includes them)."""
@@ -51,6 +51,18 @@ def validate_tenant(tenant: Tenant) -> None:
 
 def check_tenant_columns(tenant: Tenant) -> list[ConfigIssue]:
     """Issues of every statement of `tenant` that reads a column its tables will not have."""
+    return _run(tenant).issues
+
+
+def inferred_columns(tenant: Tenant) -> dict[str, list[tuple[str, str]]]:
+    """Table -> [(column, DuckDB type)] of every table whose columns could be inferred, as the
+    tenant's queries see them (the first database's tables)."""
+    con = _run(tenant).con
+    tables = con.execute("SELECT table_name FROM duckdb_tables() ORDER BY table_name").fetchall()
+    return {name: [(r[0], r[1]) for r in con.execute(f"DESCRIBE {_quoted(name)}").fetchall()] for (name,) in tables}
+
+
+def _run(tenant: Tenant) -> _Check:
     check = _Check(tenant, duckdb.connect())
     check.domain_tables()
     stitched = check.stitch_tables()
@@ -59,7 +71,7 @@ def check_tenant_columns(tenant: Tenant) -> list[ConfigIssue]:
         check.database_tables(database, stitched=stitched)
     for query in tenant.queries.values():
         check.bind(query.sql, "presto", query.path)
-    return check.issues
+    return check
 
 
 @dataclass
@@ -120,6 +132,7 @@ class _Check:
             try:
                 relation = _c360_relation(self.tenant, self.con, database, name)
                 relation.limit(0).create(name)
+                self.as_stored(name)
                 created.append(name)
             except (ValueError, duckdb.Error) as error:
                 self.unknown.add(name)
@@ -138,7 +151,15 @@ class _Check:
             self.unknown.add(name)
             return False
         self.con.execute(f"CREATE TABLE {_quoted(name)} AS SELECT * FROM ({statement}) LIMIT 0")
+        self.as_stored(name)
         return True
+
+    def as_stored(self, name: str) -> None:
+        """Give `name` the types its Delta table will have: a table reaches Delta through Arrow,
+        which has no 128-bit integer, so DuckDB's HUGEINT is written as DECIMAL(38,0)."""
+        for column, kind, *_ in self.con.execute(f"DESCRIBE {_quoted(name)}").fetchall():
+            if kind in ("HUGEINT", "UHUGEINT"):
+                self.con.execute(f"ALTER TABLE {_quoted(name)} ALTER COLUMN {_quoted(column)} TYPE DECIMAL(38,0)")
 
     def bind(self, sql: str, dialect: str, path: Path) -> str | None:
         """`sql` in DuckDB SQL when it binds on the empty tables; else None, with an issue."""
