@@ -38,9 +38,7 @@ def _tenant(path: str | None) -> Tenant:
 def _resource(args):
     from amperity_pipelines.definitions import lakehouse_resource
 
-    resource = lakehouse_resource()
-    updates = {k: v for k, v in (("root", args.lakehouse), ("landing_root", args.landing), ("exports_root", args.exports)) if v}
-    return resource.model_copy(update=updates) if updates else resource
+    return lakehouse_resource(root=args.lakehouse, landing_root=args.landing, exports_root=args.exports)
 
 
 def cmd_validate(args) -> int:

@@ -31,11 +31,17 @@ def load_tenants(folder: Path | None = None) -> list[Tenant]:
     return [load_tenant(path) for path in sorted(folder.iterdir()) if (path / "tenant.yaml").is_file()]
 
 
-def lakehouse_resource() -> LakehouseResource:
+def lakehouse_resource(
+    *, root: str | None = None, landing_root: str | None = None, exports_root: str | None = None
+) -> LakehouseResource:
+    """The storage roots: the arguments given, else the environment, else ./lakehouse, ./landing, ./exports.
+
+    A new resource is built rather than copied: a ConfigurableResource copied with
+    `model_copy(update=...)` keeps the configuration it resolved first, so overrides were lost."""
     return LakehouseResource(
-        root=os.environ.get("AMPERITY_LAKEHOUSE", "lakehouse"),
-        landing_root=os.environ.get("AMPERITY_LANDING", "landing"),
-        exports_root=os.environ.get("AMPERITY_EXPORTS", "exports"),
+        root=root or os.environ.get("AMPERITY_LAKEHOUSE", "lakehouse"),
+        landing_root=landing_root or os.environ.get("AMPERITY_LANDING", "landing"),
+        exports_root=exports_root or os.environ.get("AMPERITY_EXPORTS", "exports"),
     )
 
 
