@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,8 +15,10 @@ import dagster as dg
 from amperity_pipelines.assets.keys import op_name
 from amperity_pipelines.config.loader import Tenant
 from amperity_pipelines.definitions import build_definitions
+from amperity_pipelines.instance.run_launcher import HOST_TAG
 from amperity_pipelines.jobs import all_assets_job_name
 from amperity_pipelines.resources import LakehouseResource
+from amperity_pipelines.storage.lakehouse import LAYERS
 
 
 @dataclass
@@ -99,7 +102,9 @@ def materialize_tenant(
             for key in selected
             if key.path[1] == "domain" and tenant.domain_table(key.path[2]).feed is not None
         }
-    result = job_def.execute_in_process(run_config=run_config, instance=instance(), raise_on_error=False)
+    result = job_def.execute_in_process(
+        run_config=run_config, instance=instance(), raise_on_error=False, tags={HOST_TAG: socket.gethostname()}
+    )
     summary = RunSummary(success=result.success, seconds=time.monotonic() - started)
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
@@ -120,9 +125,10 @@ def summarise(tenant: Tenant, resource: LakehouseResource, summary: RunSummary) 
     lakehouse = resource.for_tenant(tenant.name)
     if lakehouse.is_local:
         base = Path(lakehouse.table_uri("domain", "x")).parent.parent
-        for layer_dir in sorted(p for p in base.iterdir() if p.is_dir()) if base.exists() else []:
+        for layer_dir in sorted(p for p in base.iterdir() if p.is_dir() and p.name in LAYERS) if base.exists() else []:
             for table_dir in sorted(p for p in layer_dir.iterdir() if (p / "_delta_log").is_dir()):
-                summary.tables.append((layer_dir.name, table_dir.name, lakehouse.row_count(layer_dir.name, table_dir.name)))
+                if lakehouse.exists(layer_dir.name, table_dir.name):  # published, with a first commit
+                    summary.tables.append((layer_dir.name, table_dir.name, lakehouse.row_count(layer_dir.name, table_dir.name)))
     if lakehouse.exists("stitch", "Unified_Coalesced"):
         import duckdb
 

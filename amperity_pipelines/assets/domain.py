@@ -39,11 +39,25 @@ def feed_asset(tenant: Tenant, table: DomainTable) -> dg.AssetsDefinition:
         tags={"source": table.source},
     )
     def _load(context: dg.AssetExecutionContext, config: CourierRunConfig, lakehouse: LakehouseResource):
-        report = load_domain_table(tenant, table, lakehouse.for_tenant(tenant.name), lakehouse.landing, config.window())
+        report = load_domain_table(
+            tenant, table, lakehouse.for_tenant(tenant.name), lakehouse.landing, config.window(), on_wait=context.log.warning
+        )
+        if report.recovered:
+            context.log.warning(
+                f"{table.name}: an earlier run was stopped after committing {len(report.recovered)} file(s) but before "
+                f"recording them in the load ledger; recorded them now, they are not loaded again"
+            )
+        for warning in report.warnings:
+            context.log.warning(f"{table.name}: {warning}")
         context.log.info(
             f"{table.name}: loaded {len(report.files)} file(s), {report.rows_read} rows read, "
             f"{report.rows_rejected} quarantined, {report.rows} rows now; skipped {len(report.skipped)} already loaded"
         )
+        extra = {}
+        if report.warnings:
+            extra["warnings"] = dg.MetadataValue.json(report.warnings)
+        if report.recovered:
+            extra["files_recovered"] = dg.MetadataValue.json(report.recovered)
         return dg.MaterializeResult(
             metadata=table_metadata(
                 report.rows,
@@ -53,6 +67,7 @@ def feed_asset(tenant: Tenant, table: DomainTable) -> dg.AssetsDefinition:
                 rows_read=report.rows_read,
                 rows_quarantined=report.rows_rejected,
                 delta_version=report.version,
+                **extra,
             )
         )
 

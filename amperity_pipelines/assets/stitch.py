@@ -47,7 +47,7 @@ def stitch_assets(tenant: Tenant) -> list[dg.AssetsDefinition]:
     )
     def _stitch(context: dg.AssetExecutionContext, lakehouse: LakehouseResource):
         store = lakehouse.for_tenant(tenant.name)
-        report = run_stitch(tenant, store)
+        report = run_stitch(tenant, store, on_wait=context.log.warning)
         context.log.info(
             f"Stitch: {report.records} records from {len(report.tables)} tables -> {report.amperity_ids} Amperity IDs "
             f"(dedupe rate {report.dedupe_rate:.1%}); seconds per stage {report.stats.stage_seconds}"

@@ -2,13 +2,17 @@
 
 Every file is written under a hidden temporary name in the destination folder and renamed into
 place only when all parts are complete, so a reader never sees a partial file; the `.DONE` marker
-is written last. On failure the temporary files are removed and nothing new is left behind.
+is written last. On failure the temporary files are removed and nothing new is left behind; a
+process killed mid-export cannot remove its own, so each export first removes the temporary
+files a dead export left in its folder (callers run one export per folder at a time: the
+activation layer holds the destination's lock).
 """
 
 from __future__ import annotations
 
 import gzip
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +30,8 @@ BATCH_ROWS = 65_536
 """Rows rendered at a time: bounds the memory an export uses whatever its size."""
 
 DONE_SUFFIX = ".DONE"
+_TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp$")
+"""Names of the temporary files below (`.<final name>.<12 hex>.tmp`)."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,7 @@ def write_export(
     if spec.format in ("json", "ndjson", "parquet") and len(set(schema.names)) < len(schema.names):
         raise ExportError(f"destination {spec.name!r}: {spec.format} needs distinct column names, got {schema.names}")
     folder.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(folder)
 
     parts: list[_PartFile] = []
     rows = 0
@@ -90,6 +97,16 @@ def write_export(
         raise
     files = tuple(part.final for part in parts)
     return ExportResult(files=files, rows=rows, bytes=sum(f.stat().st_size for f in files), done_marker=marker)
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Remove the temporary files an export killed before it finished left in `folder`."""
+    removed = []
+    for path in folder.iterdir():
+        if _TEMPORARY.match(path.name) and path.is_file():
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 class _FileNames:

@@ -94,8 +94,9 @@ def run_orchestration(
 ) -> ExportReport:
     destination = next(d for d in tenant.spec.destinations if d.name == orchestration.destination)
     template = next((t for t in tenant.spec.data_templates if t.name == orchestration.template), None)
-    data = apply_template(orchestration_data(tenant, lakehouse, orchestration), template)
-    result = write_export(data, destination, base_dir=base_dir, run_time=run_time, name=orchestration.name)
+    with lakehouse.lock(f"export-{destination.name}", what=f"export to destination {destination.name}"):
+        data = apply_template(orchestration_data(tenant, lakehouse, orchestration), template)
+        result = write_export(data, destination, base_dir=base_dir, run_time=run_time, name=orchestration.name)
     return ExportReport(
         orchestration=orchestration.name,
         destination=destination.name,

@@ -3,11 +3,18 @@ identities and write the Stitch tables.
 
 The union follows the semantic tags: a column tagged `email` becomes `email`, `fk-pos-customer`
 becomes `fk_pos_customer`, and so on; a table without a tag simply contributes NULLs there.
+
+Commit order: the Stitch tables of a run are committed one by one (a Delta commit each), then
+published together in one commit of system/published (`Lakehouse.publish`). Readers, the next
+Stitch run's stable IDs included, see only published versions: a run that dies before it
+publishes leaves the previous run's seven tables readable, as a set. One Stitch run of a tenant
+writes at a time (the tenant's `stitch` lock).
 """
 
 from __future__ import annotations
 
 import os
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -126,8 +133,13 @@ def records_sql(tables: list[DomainTable]) -> str:
     return union.sql(dialect="duckdb")
 
 
-def run_stitch(tenant: Tenant, lakehouse: Lakehouse) -> StitchReport:
-    """Stitch every stitched domain table and write the Stitch tables, each as one Delta commit."""
+def run_stitch(tenant: Tenant, lakehouse: Lakehouse, *, on_wait=None) -> StitchReport:
+    """Stitch every stitched domain table, write the Stitch tables and publish them as one set."""
+    with lakehouse.lock("stitch", what=f"Stitch of tenant {tenant.name}", on_wait=on_wait):
+        return _run_stitch(tenant, lakehouse)
+
+
+def _run_stitch(tenant: Tenant, lakehouse: Lakehouse) -> StitchReport:
     spec = tenant.spec.stitch
     tables = tenant.stitched_tables()
     con = connect()
@@ -151,11 +163,13 @@ def run_stitch(tenant: Tenant, lakehouse: Lakehouse) -> StitchReport:
             raise ValueError("; ".join(f"stitch.settings.{'.'.join(map(str, w))}: {m}" for w, m in problems))
         result = stitch_records(con, "records", previous=previous, settings=settings, **side)
     produced = result.tables()
+    run_id = uuid.uuid4().hex
     versions, rows = {}, {}
     for name, key in OUTPUT_TABLES.items():
         if key in produced:
-            versions[name] = lakehouse.write("stitch", name, produced[key])
+            versions[name] = lakehouse.write("stitch", name, produced[key], metadata={"stitch_run_id": run_id})
             rows[name] = produced[key].num_rows
+    lakehouse.publish("stitch", versions, run_id=run_id)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     html = write_stitch_report(
         produced,
