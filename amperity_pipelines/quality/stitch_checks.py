@@ -56,7 +56,8 @@ class _Tables:
     tenant: Tenant
     lakehouse: Lakehouse
     spec: StitchQualitySpec
-    uc_version: int
+    uc_previous: int | None
+    """Unified_Coalesced's version in the previously published Stitch set (None on a first run)."""
     uc_columns: set[str]
     records: int = 0
     ids: int = 0
@@ -103,7 +104,7 @@ def run_stitch_checks(tenant: Tenant, lakehouse: Lakehouse, names: Iterable[str]
             tenant=tenant,
             lakehouse=lakehouse,
             spec=spec,
-            uc_version=lakehouse.table("stitch", "Unified_Coalesced").version(),
+            uc_previous=lakehouse.previously_published("stitch", "Unified_Coalesced"),
             uc_columns={c.lower() for c in con.sql("SELECT * FROM uc LIMIT 0").columns},
         )
         tables.records, tables.ids = tables.one("SELECT count(*), count(DISTINCT amperity_id) FROM uc")
@@ -225,10 +226,10 @@ def dedupe_rate(t: _Tables) -> StitchCheckOutcome:
 
 def dedupe_rate_jump(t: _Tables) -> StitchCheckOutcome:
     rate = _dedupe_rate(t.records, t.ids)
-    if t.uc_version == 0:
+    if t.uc_previous is None:
         return StitchCheckOutcome("dedupe_rate_jump", True, "first Stitch run: no previous dedupe rate to compare with",
                                   {"dedupe_rate": round(rate, 6)}, applicable=False)  # fmt: skip
-    t.lakehouse.register(t.con, "uc_previous", "stitch", "Unified_Coalesced", version=t.uc_version - 1)
+    t.lakehouse.register(t.con, "uc_previous", "stitch", "Unified_Coalesced", version=t.uc_previous)
     records, ids = t.one("SELECT count(*), count(DISTINCT amperity_id) FROM uc_previous")
     previous = _dedupe_rate(records, ids)
     jump = abs(rate - previous)
@@ -239,7 +240,7 @@ def dedupe_rate_jump(t: _Tables) -> StitchCheckOutcome:
         f"({'within' if passed else 'more than'} the {limit * 100:.2f} allowed)"
     )
     figures = {"dedupe_rate": round(rate, 6), "previous_dedupe_rate": round(previous, 6), "jump": round(jump, 6),
-               "max_dedupe_rate_jump": limit, "previous_version": t.uc_version - 1}  # fmt: skip
+               "max_dedupe_rate_jump": limit, "previous_version": t.uc_previous}  # fmt: skip
     return StitchCheckOutcome("dedupe_rate_jump", passed, description, figures)
 
 
@@ -275,7 +276,7 @@ def _many_values(t: _Tables, name: str, column: str, limit: ValuesPerIdLimit) ->
 
 
 def id_stability(t: _Tables) -> StitchCheckOutcome:
-    if t.uc_version == 0 or not t.lakehouse.exists("stitch", "Unified_Changes_Pks"):
+    if t.uc_previous is None or not t.lakehouse.exists("stitch", "Unified_Changes_Pks"):
         return StitchCheckOutcome("id_stability", True, "first Stitch run: no previous Amperity IDs to compare with", applicable=False)
     t.lakehouse.register(t.con, "changes", "stitch", "Unified_Changes_Pks")
     t.con.execute('CREATE TEMP VIEW latest AS SELECT * FROM changes WHERE "timestamp" = (SELECT max("timestamp") FROM changes)')

@@ -103,6 +103,20 @@ class Lakehouse:
         rows = DeltaTable(uri, storage_options=self._options()).to_pyarrow_table().to_pylist()
         return {row["table_name"]: row["version"] for row in rows if row["layer"] == layer}
 
+    def previously_published(self, layer: str, name: str) -> int | None:
+        """The version of `name` in the set published before the current one (None if none was)."""
+        uri = self.table_uri("system", PUBLISHED)
+        if not DeltaTable.is_deltatable(uri, storage_options=self._options()):
+            return None
+        current = self.published(layer).get(name)
+        latest = DeltaTable(uri, storage_options=self._options()).version()
+        for version in range(latest - 1, -1, -1):
+            rows = DeltaTable(uri, version=version, storage_options=self._options()).to_pyarrow_table().to_pylist()
+            earlier = {row["table_name"]: row["version"] for row in rows if row["layer"] == layer}.get(name)
+            if earlier is not None and earlier != current:
+                return earlier
+        return None
+
     def publish(self, layer: str, versions: Mapping[str, int], *, run_id: str) -> None:
         """Make `versions` (table -> version) the set readers of `layer` see, in one commit.
 

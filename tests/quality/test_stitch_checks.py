@@ -48,8 +48,14 @@ def acme(tmp_path):
     return make
 
 
+def write_stitch(lakehouse: Lakehouse, name: str, table: pa.Table) -> None:
+    """Commit one Stitch table and publish it with the others already published, as a run does."""
+    versions = {**lakehouse.published("stitch"), name: lakehouse.write("stitch", name, table)}
+    lakehouse.publish("stitch", versions, run_id=f"test-{name}")
+
+
 def write(lakehouse: Lakehouse, records: list[dict], *, domain_rows: int | None = None) -> None:
-    lakehouse.write("stitch", "Unified_Coalesced", pa.Table.from_pylist(records, schema=UC))
+    write_stitch(lakehouse, "Unified_Coalesced", pa.Table.from_pylist(records, schema=UC))
     rows = len(records) if domain_rows is None else domain_rows
     lakehouse.write("domain", "CRM_People", pa.table({"id": [str(i) for i in range(rows)]}))
 
@@ -114,7 +120,7 @@ def test_against_the_previous_run(acme):
         {"amperity_id": "E", "amperity_id_prev": None, "datasource": "CRM:People", "pk": "5", "change_type": "added", "job_id": "j2", "timestamp": stamp},
         {"amperity_id": "Z", "amperity_id_prev": "Y", "datasource": "CRM:People", "pk": "1", "change_type": "updated", "job_id": "j1", "timestamp": older},
     ]  # fmt: skip
-    lakehouse.write("stitch", "Unified_Changes_Pks", pa.Table.from_pylist(changes, schema=CHANGES))
+    write_stitch(lakehouse, "Unified_Changes_Pks", pa.Table.from_pylist(changes, schema=CHANGES))
     result = outcomes(tenant, lakehouse, "dedupe_rate_jump", "id_stability")
 
     jump = result["dedupe_rate_jump"]  # 0% -> (5 - 3) / 5 = 40%
@@ -133,7 +139,7 @@ def test_blocking_coverage(acme):
         "datasource": ["CRM:People"] * 5, "pk": ["0", "0", "1", "2", "3"], "strategy": ["email", "dnf1", "email", "email", "phone"],
         "bk": ["a", "b", "c", "d", "e"], "is_oversized": [True, False, False, True, True],
     })  # fmt: skip
-    lakehouse.write("stitch", "Stitch_Blocking_Keys", keys)
+    write_stitch(lakehouse, "Stitch_Blocking_Keys", keys)
     [coverage] = outcomes(tenant, lakehouse, "blocking_coverage").values()
     # Usable keys: records 0 and 1; 2 and 3 only have oversized keys; 4 has none.
     assert not coverage.passed and coverage.figures["coverage"] == 0.4 and coverage.figures["records_with_any_key"] == 4
