@@ -3,4 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/setup-spark.sh
+bash scripts/setup-chromium.sh
 exec .venv/bin/python -m pytest "$@"

@@ -1,7 +1,7 @@
 """A local SparkSession with Delta Lake: the Spark engine of tests and single-machine runs.
 
 The delta-spark wheel carries no jars; the session asks Spark's resolver for them with
-`spark.jars.packages`, and the resolver looks in ~/.m2 first, where `scripts/setup.sh` puts them
+`spark.jars.packages`, and the resolver looks in ~/.m2 first, where `scripts/setup-spark.sh` puts them
 with Maven, so a session starts without reaching any repository.
 
 Why the jar version differs from the wheel's (4.4.1): Maven Central serves Delta's jars for Spark
