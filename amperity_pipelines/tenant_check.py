@@ -30,7 +30,14 @@ from pathlib import Path
 import duckdb
 from sqlglot import exp
 
-from amperity_pipelines.config.loader import STITCH_TABLES, ConfigError, ConfigIssue, DomainTable, Tenant
+from amperity_pipelines.config.loader import (
+    STANDARD_DATABASE_TABLES,
+    STITCH_TABLES,
+    ConfigError,
+    ConfigIssue,
+    DomainTable,
+    Tenant,
+)
 from amperity_pipelines.config.models import DatabaseSpec
 from amperity_pipelines.engines.errors import SqlError
 from amperity_pipelines.engines.sql import parse, transpile
@@ -212,7 +219,7 @@ class _Check:
 
 # Customer 360 tables in build order, and the tables each one reads (Unified Itemized
 # Transactions reads the tenant's transaction tables too).
-_C360_ORDER = ("Merged_Customers", "Unified_Itemized_Transactions", "Unified_Transactions", "Transaction_Attributes", "Customer_360")
+_C360_ORDER = tuple(name for name in STANDARD_DATABASE_TABLES if name not in STITCH_TABLES)
 _C360_INPUTS = {
     "Merged_Customers": ("Unified_Coalesced",),
     "Unified_Itemized_Transactions": ("Unified_Coalesced",),
@@ -289,7 +296,6 @@ def _stitch_schemas(tenant: Tenant, con: duckdb.DuckDBPyConnection, unknown: set
             spec.matching,
             list(spec.match_on),
             spec.settings,
-            [t.name for t in tables[:2]],
         ]
     )
     cache = _cache_folder() / f"{key}.json"
@@ -304,7 +310,9 @@ def _stitch_schemas(tenant: Tenant, con: duckdb.DuckDBPyConnection, unknown: set
     return schemas
 
 
-def _run_stitch(tenant: Tenant, con: duckdb.DuckDBPyConnection, records: str, tables: list[DomainTable]) -> dict[str, list[tuple[str, str]]]:
+def _run_stitch(
+    tenant: Tenant, con: duckdb.DuckDBPyConnection, records: str, tables: list[DomainTable]
+) -> dict[str, list[tuple[str, str]]]:
     """Run the tenant's Stitch over two placeholder records (NULL values, two datasources) on a
     separate connection, and return the Stitch tables' columns and types."""
     from amperity_pipelines.config.stitch_settings import parse_settings
