@@ -322,7 +322,8 @@ class CourierGroupSpec(StrictModel):
     cron: str
     timezone: str = "UTC"
     run_type: Literal["Full", "Refresh", "Source"] = "Full"
-    active: bool = True
+    active: bool = False
+    """Whether the group's schedule starts switched on. Off by default: opening the UI must not start runs."""
     lookback_days: int = Field(default=1, ge=1, le=366)
 
     @field_validator("name")

@@ -91,3 +91,12 @@ def test_one_sensor_per_courier(demo):
     tenant, defs = demo
     names = {s.name for s in defs.sensors}
     assert names == {f"demo__{c.name}__files" for _, c in tenant.couriers()}
+
+
+def test_every_schedule_and_sensor_starts_switched_off(demo):
+    _, defs = demo
+    assert defs.schedules and defs.sensors
+    for schedule in defs.schedules:
+        assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED, schedule.name
+    for sensor in defs.sensors:
+        assert sensor.default_status == dg.DefaultSensorStatus.STOPPED, sensor.name
