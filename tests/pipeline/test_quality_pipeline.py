@@ -67,6 +67,10 @@ def test_clean_run_materializes_everything_and_passes_every_check(shop):
     checks = evaluations(result)
     assert ("Shop_Customers", FEED_CHECK) in checks and ("Unified_Coalesced", "dedupe_rate") in checks
     assert [key for key, e in checks.items() if not e.passed] == []
+    # Nothing to compare with on a first run: skipped (planned, never evaluated), not a green pass.
+    assert ("Unified_Coalesced", "id_stability") not in checks and ("Unified_Coalesced", "dedupe_rate_jump") not in checks
+    skipped = [line for line in log_messages(result, instance) if "skipped: first Stitch run" in line]
+    assert len(skipped) == 2
     docs = checks[("Shop_Customers", FEED_CHECK)].metadata["data_docs"].value
     assert docs.startswith("file://") and Path(docs.removeprefix("file://")).is_file()
     assert str(Path(resource.root).absolute() / "shop" / "quality") in docs
