@@ -205,7 +205,8 @@ def format_summary(run_: StitchRun) -> str:
     ]
     figures = [
         ("pairs scored", stats.pairs_scored), ("pairs kept", stats.pairs_kept), ("largest cluster", stats.largest_cluster),
-        ("supersized clusters", stats.supersized_clusters), ("bad values", stats.bad_values),
+        ("supersized clusters", stats.supersized_clusters), ("supersized split", stats.supersized_split),
+        ("bad values", stats.bad_values),
         ("trivial duplicates", stats.trivial_duplicates), ("split components", stats.split_components),
     ]  # fmt: skip
     lines.append(", ".join(f"{name} {value:,}" for name, value in figures if value is not None))

@@ -12,6 +12,10 @@ cluster. That is exact (no cluster ends up with a conflict the edges did not for
 in practice touches a small share of the graph. A forced edge (identical FK under fk-priority,
 a label that says together) may bypass soft conflicts but never a hard one (labels apart,
 previous IDs).
+
+Last, `cap_clusters` splits every cluster of more records than the supersized threshold along
+its weakest links, so that no Amperity ID holds more (a chain through one junk value that the
+bad-value rules let pass ends there).
 """
 
 from __future__ import annotations
@@ -111,3 +115,99 @@ def split_components(
             smallest[root] = node
     labels[nodes] = np.fromiter((smallest[root] for root in roots.tolist()), dtype=np.int64, count=len(nodes))
     return labels
+
+
+def cap_clusters(
+    labels: np.ndarray,
+    weight: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    score: np.ndarray,
+    forced: np.ndarray,
+    cap: int,
+) -> tuple[np.ndarray, int]:
+    """Labels with every cluster of more than `cap` records split along its weakest links, and
+    how many clusters were split.
+
+    `weight[rid]` is the number of records a node stands for (a representative and its trivial
+    duplicates; 0 for a duplicate). Inside each oversized cluster the edges are replayed from
+    the strongest score level down (forced edges first), as single linkage merges them: the
+    clusters that one score level's edges join become one when the result stays within `cap`;
+    when it would not, that level is not applied to them and they are final, since every weaker
+    link could only join them into something larger still. That is re-clustering the oversized
+    cluster with a stricter threshold, piece by piece, so a cluster chained by one weak shared
+    value falls apart at that value. Equal scores are one level (no order decides between
+    them), and every cluster ends at or under `cap` unless a single node (identical duplicates)
+    is larger on its own.
+    """
+    sizes = np.bincount(labels, weights=weight, minlength=len(labels))
+    oversized = np.flatnonzero(sizes > cap)
+    if len(oversized) == 0:
+        return labels, 0
+    inside = np.isin(labels[left], oversized) & (labels[left] == labels[right])
+    l, r, s, f = left[inside], right[inside], score[inside], forced[inside]
+    level = np.where(f, np.inf, s)
+    order = np.lexsort((r, l, -level))
+    l, r, level = l[order].tolist(), r[order].tolist(), level[order].tolist()
+
+    parent: dict[int, int] = {}
+    size: dict[int, float] = {}
+    final: set[int] = set()
+
+    def find(x: int) -> int:
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(x, x) != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def size_of(root: int) -> float:
+        return size.get(root, float(weight[root]))
+
+    start = 0
+    while start < len(l):
+        end = start
+        while end < len(l) and level[end] == level[start]:
+            end += 1
+        # The clusters this level would join, grouped (a throwaway union-find over their roots).
+        group: dict[int, int] = {}
+
+        def top(x: int, group: dict[int, int] = group) -> int:
+            while group.get(x, x) != x:
+                x = group[x]
+            return x
+
+        for i in range(start, end):
+            a, b = top(find(l[i])), top(find(r[i]))
+            if a != b:
+                group[max(a, b)] = min(a, b)
+        members: dict[int, set[int]] = {}
+        for i in range(start, end):
+            for root in (find(l[i]), find(r[i])):
+                members.setdefault(top(root), set()).add(root)
+        refused = {
+            key for key, roots in members.items() if len(roots) > 1 and (roots & final or sum(map(size_of, roots)) > cap)
+        }
+        for key, roots in members.items():
+            if key in refused:
+                final.update(roots)
+                continue
+            keep = min(roots)
+            for gone in roots - {keep}:
+                parent[gone] = keep
+            size[keep] = sum(map(size_of, roots))
+        start = end
+
+    out = labels.copy()
+    nodes = np.flatnonzero(np.isin(labels, oversized))
+    roots = [find(int(x)) for x in nodes.tolist()]
+    smallest: dict[int, int] = {}
+    for node, root in zip(nodes.tolist(), roots, strict=True):
+        smallest[root] = min(smallest.get(root, node), node)
+    out[nodes] = [smallest[root] for root in roots]
+    pieces = {(int(labels[node]), smallest[root]) for node, root in zip(nodes.tolist(), roots, strict=True)}
+    counts: dict[int, int] = {}
+    for old, _ in pieces:
+        counts[old] = counts.get(old, 0) + 1
+    return out, sum(1 for n in counts.values() if n > 1)

@@ -25,6 +25,7 @@ from amperity_pipelines.stitch.coalesced import (
     numbered_query,
     output_query,
 )
+from amperity_pipelines.stitch.clustering import cap_clusters
 from amperity_pipelines.stitch.components import connected_components
 from amperity_pipelines.stitch.exceptions import StitchInputError
 from amperity_pipelines.stitch.matching import bad_values_query, edges_query
@@ -85,7 +86,18 @@ def stitch_deterministic(
         bad = scratch.create("bad_values", bad_values_query(base, settings))
 
         n = scratch.scalar(fill("SELECT COUNT(*) FROM $b", b=table(base)))
-        labels = connected_components(n, *_edges(scratch, base, bad, columns, settings))
+        left, right = _edges(scratch, base, bad, columns, settings)
+        # Shared keys are all equally strong: a cluster over the supersized threshold has no
+        # weaker link to cut, so its records stand alone (clustering.cap_clusters).
+        labels, supersized_split = cap_clusters(
+            connected_components(n, left, right),
+            np.ones(n, dtype=np.int64),
+            left,
+            right,
+            np.ones(len(left)),
+            np.zeros(len(left), dtype=bool),
+            settings.supersized_threshold,
+        )
         sizes = np.bincount(labels, minlength=n)
         clusters = scratch.register(
             "clusters",
@@ -116,6 +128,7 @@ def stitch_deterministic(
         cluster_sizes=bucket_counts(cluster_sizes),
         supersized_clusters=int((cluster_sizes > settings.supersized_threshold).sum()),
         bad_values=bad_values.num_rows,
+        supersized_split=supersized_split,
     )
     return StitchResult(unified_coalesced=unified, unified_changes_pks=changes, bad_values=bad_values, stats=stats)
 

@@ -8,7 +8,8 @@ through `stitch.backends`) except where numpy says so:
 4. blocking: blocking keys per strategy, candidate pairs, oversized blocks reported;
 5. model: u from value counts and random pairs, m by EM over the candidate pairs (numpy);
 6. scoring: levels, overrides, rules and the 0-5 score of every candidate pair;
-7. clustering: components of the kept edges (numpy union-find), split where values conflict;
+7. clustering: components of the kept edges (numpy union-find), split where values conflict,
+   clusters over the supersized threshold split along their weakest links;
 8. ids: Amperity IDs carried over from `previous`, new ones hashed from the smallest record;
 9. output: Unified Coalesced, Scores, Preprocessed Raw, Blocking Keys, changes.
 """
@@ -32,7 +33,7 @@ from amperity_pipelines.stitch.bad_values import (
     flags_query,
     unknown_semantics_query,
 )
-from amperity_pipelines.stitch.clustering import split_components
+from amperity_pipelines.stitch.clustering import cap_clusters, split_components
 from amperity_pipelines.stitch.coalesced import InputColumns, output_query
 from amperity_pipelines.stitch.comparisons import COMPARISONS, TF_COLUMNS
 from amperity_pipelines.stitch.components import connected_components
@@ -389,6 +390,9 @@ class _Run:
         for name in (values, per_component, pairs):
             s.drop(name)
         rep = s.arrow(fill("SELECT rid, rep FROM $d ORDER BY rid", d=table(self.reps))).column("rep").to_numpy()
+        labels, self.figures["supersized_split"] = cap_clusters(
+            labels, np.bincount(rep, minlength=self.n), left, right, score, force.astype(bool), settings.supersized_threshold
+        )
         self.labels_final = labels[rep]  # duplicates follow their representative
         self.components = components[rep]
 
@@ -540,6 +544,7 @@ class _Run:
             pairs_skipped=None if oversized is None else int(sum(oversized.column("pairs_skipped").to_pylist())),
             split_components=self.figures.get("split_components"),
             largest_cluster=int(cluster_sizes.max()),
+            supersized_split=self.figures.get("supersized_split"),
             unparseable_values={name: u.as_dict() for name, u in self.unparseable.items()},
             stage_seconds=dict(self.timer.seconds),
         )

@@ -42,6 +42,8 @@ class StitchStats:
     split_components: int | None = None
     """Components that held a hard conflict and were split."""
     largest_cluster: int | None = None
+    supersized_split: int | None = None
+    """Clusters over the supersized threshold that were split along their weakest links."""
     unparseable_values: dict[str, dict] = field(default_factory=dict)
     """Per date column (birthdate, create_dt, update_dt) whose values did not all parse: count,
     share of the records and a sample of [datasource, pk, value]; those values became NULL."""
@@ -65,7 +67,7 @@ class StitchStats:
                 name: getattr(self, name)
                 for name in (
                     "pairs_scored", "pairs_kept", "trivial_duplicates", "oversized_blocks", "pairs_skipped",
-                    "split_components", "largest_cluster",
+                    "split_components", "largest_cluster", "supersized_split",
                 )  # fmt: skip
                 if getattr(self, name) is not None
             },

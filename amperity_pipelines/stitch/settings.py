@@ -20,7 +20,8 @@ class DeterministicSettings:
     """An email or phone seen with more distinct given names than this is ignored for matching
     (Amperity's default bad-value rule); None turns the rule off."""
     supersized_threshold: int = 500
-    """Records of a cluster with more records than this get is_supersized."""
+    """No Amperity ID holds more records than this: shared keys are all equally strong, so the
+    records of a larger cluster stand alone. "More than", like bad_value_max_given_names."""
     id_seed: str = "amperity-pipelines"
     """Salt of the hash that names new clusters; changing it changes every new Amperity ID."""
     junk_email_domains: tuple[str, ...] = (
@@ -199,6 +200,9 @@ class StitchSettings:
     tf_adjusted: tuple[str, ...] = ("given_name", "surname", "address", "email")
     """Comparisons whose exact-match weight depends on how common the shared value is."""
     supersized_threshold: int = 500
+    """No Amperity ID holds more records than this: a larger cluster is split along its weakest
+    links (clustering.cap_clusters). Only a group of identical records can stay larger, flagged
+    is_supersized. "More than", like the bad-value rules' thresholds."""
     trivial_duplicates: bool = True
     """Collapse records with identical preprocessed PII before blocking (expanded back at the end)."""
     u_sample_pairs: int = 300_000

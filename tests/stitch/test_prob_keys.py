@@ -50,11 +50,16 @@ def test_loyalty_ids_match_like_foreign_keys(con):
     assert together(stitch(con, rows), ("pos", "y1"), ("loyalty", "y2"))
 
 
-def test_supersized_clusters_are_flagged(con):
+def test_a_supersized_cluster_is_split_and_only_identical_records_stay_flagged(con):
     rows = [person("pos", f"u{i}", given_name="Una", surname="Moor", email="una.moor@mail.test") for i in range(4)]
-    result = stitch(con, rows, with_background=False, supersized_threshold=3, trivial_duplicates=False)
-    flags = {r["pk"]: r["is_supersized"] for r in result.unified_coalesced.to_pylist()}
-    assert all(flags.values()) and result.stats.supersized_clusters == 1
+    # Four records linked by equally strong pairs: over the threshold, no pair is weaker, all stand alone.
+    split = stitch(con, rows, with_background=False, supersized_threshold=3, trivial_duplicates=False)
+    assert apart(split, *(("pos", f"u{i}") for i in range(4)))
+    assert (split.stats.supersized_split, split.stats.supersized_clusters) == (1, 0)
+    # Collapsed as trivial duplicates they are one node: nothing to cut, so the cluster is flagged.
+    whole = stitch(con, rows, with_background=False, supersized_threshold=3)
+    flags = {r["pk"]: r["is_supersized"] for r in whole.unified_coalesced.to_pylist()}
+    assert all(flags.values()) and (whole.stats.supersized_split, whole.stats.supersized_clusters) == (0, 1)
 
 
 def test_trivial_duplicates_are_collapsed_and_listed(con):

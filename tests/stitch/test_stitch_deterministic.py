@@ -166,12 +166,16 @@ def test_missing_optional_columns_and_non_string_keys(con):
     assert result.stats.amperity_ids == 2
 
 
-def test_supersized_flag(con):
+def test_a_cluster_over_the_supersized_threshold_is_not_one_amperity_id(con):
+    # Shared keys are equally strong: the four records sharing a phone stand alone past the threshold.
     rows = [person("pos", str(i), phone="2065550100", given_name="Ann") for i in range(4)] + [person("pos", "z")]
-    table = stitch(con, rows, supersized_threshold=3).unified_coalesced
-    flags = dict(zip(table.column("pk").to_pylist(), table.column("is_supersized").to_pylist(), strict=True))
-    assert flags == {"0": True, "1": True, "2": True, "3": True, "z": False}
-    assert stitch(con, rows, supersized_threshold=4).stats.supersized_clusters == 0
+    over = stitch(con, rows, supersized_threshold=3)
+    assert groups(over) == {frozenset({f"pos:{pk}"}) for pk in ("0", "1", "2", "3", "z")}
+    assert (over.stats.supersized_split, over.stats.supersized_clusters) == (1, 0)
+    assert not any(over.unified_coalesced.column("is_supersized").to_pylist())
+    at = stitch(con, rows, supersized_threshold=4)
+    assert frozenset({"pos:0", "pos:1", "pos:2", "pos:3"}) in groups(at)
+    assert (at.stats.supersized_split, at.stats.supersized_clusters) == (0, 0)
 
 
 def test_stats_and_cluster_size_buckets(con):
