@@ -53,7 +53,7 @@ def feed_asset(tenant: Tenant, table: DomainTable) -> dg.AssetsDefinition:
             f"{table.name}: loaded {len(report.files)} file(s), {report.rows_read} rows read, "
             f"{report.rows_rejected} quarantined, {report.rows} rows now; skipped {len(report.skipped)} already loaded"
         )
-        extra = {}
+        extra = row_accounting(report)
         if report.warnings:
             extra["warnings"] = dg.MetadataValue.json(report.warnings)
         if report.recovered:
@@ -61,17 +61,35 @@ def feed_asset(tenant: Tenant, table: DomainTable) -> dg.AssetsDefinition:
         return dg.MaterializeResult(
             metadata=table_metadata(
                 report.rows,
-                report.columns,
+                feed_columns(table),
                 files_loaded=dg.MetadataValue.json(report.files),
                 files_skipped=len(report.skipped),
-                rows_read=report.rows_read,
-                rows_quarantined=report.rows_rejected,
                 delta_version=report.version,
                 **extra,
             )
         )
 
     return _load
+
+
+def feed_columns(table: DomainTable) -> list[tuple[str, str]]:
+    """The feed's fields with the feed's own types (String, Date, Decimal(38,2), ...)."""
+    return [(f.name, f.type) for f in table.feed.fields]
+
+
+def row_accounting(report) -> dict:
+    """Where the rows of a load went; the figures add up:
+    rows_before - rows_dropped_by_truncate + rows_read - rows_quarantined - rows_replaced_by_upsert = rows."""
+    dropped = report.rows_before if report.truncated else 0
+    accepted = report.rows_read - report.rows_rejected
+    replaced = report.rows_before - dropped + accepted - report.rows
+    return {
+        "rows_before": report.rows_before,
+        "rows_dropped_by_truncate": dropped,
+        "rows_read": report.rows_read,
+        "rows_quarantined": report.rows_rejected,
+        "rows_replaced_by_upsert": replaced,
+    }
 
 
 def custom_domain_asset(tenant: Tenant, table: DomainTable) -> dg.AssetsDefinition:

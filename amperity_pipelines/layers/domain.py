@@ -80,8 +80,10 @@ class DomainLoadReport:
     files: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     rows: int = 0
+    rows_before: int = 0
     rows_read: int = 0
     rows_rejected: int = 0
+    truncated: bool = False
     version: int | None = None
     columns: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -149,7 +151,7 @@ def _load(
     entries, report.skipped = pending_files(tenant, table, lakehouse, landing_root, window)
     exists = lakehouse.exists("domain", table.key)
     if not entries and exists:
-        report.rows = lakehouse.row_count("domain", table.key)
+        report.rows = report.rows_before = lakehouse.row_count("domain", table.key)
         report.version = lakehouse.table("domain", table.key).version()
         report.columns = _columns(lakehouse.schema("domain", table.key))
         return
@@ -160,6 +162,7 @@ def _load(
     con = connect()
     existing = None
     if exists:
+        report.rows_before = lakehouse.row_count("domain", table.key)
         lakehouse.register(con, "__existing", "domain", table.key)
         existing = con.table("__existing")
     result = load_feed(
@@ -184,8 +187,9 @@ def _load(
     report.rows = lakehouse.row_count("domain", table.key)
     report.rows_read = sum(s.rows_read for s in result.files)
     report.rows_rejected = result.rows_rejected
+    report.truncated = result.truncated
     report.columns = _columns(lakehouse.schema("domain", table.key))
-    report.warnings = list(getattr(result, "warnings", []))
+    report.warnings = list(result.warnings)
 
 
 def build_custom_domain_table(tenant: Tenant, table: DomainTable, lakehouse: Lakehouse) -> DomainLoadReport:

@@ -233,3 +233,29 @@ def test_a_second_holder_waits_for_the_lock_and_a_timeout_is_clear(tmp_path):
             child.start()
             child.join(30)
             raise LockTimeout(queue.get(timeout=5))
+
+
+def test_domain_metadata_shows_feed_types_and_rows_that_add_up(shop):
+    import dagster as dg
+
+    from amperity_pipelines.definitions import build_definitions
+
+    tenant, resource, landing = shop
+    job = build_definitions([tenant], resource).resolve_job_def("shop__Shop_Customers__ingest")
+
+    def load():
+        result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral())
+        [event] = [e for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"]
+        return event.event_specific_data.materialization.metadata
+
+    drop_file(landing, "customers/2026/11/25/customers-1.csv", CUSTOMERS_1)
+    first = load()
+    drop_file(landing, "customers/2026/11/26/customers-1.csv", CUSTOMERS_2.replace("8,Amy", "2,Amy"))  # a newer id 2
+    second = load()
+    types = {c.name: c.type for c in second["dagster/column_schema"].schema.columns}
+    assert types["born"] == "Date" and types["updated"] == "Datetime" and types["id"] == "String"
+    figures = {k: second[k].value for k in ("rows_before", "rows_dropped_by_truncate", "rows_read", "rows_quarantined", "rows_replaced_by_upsert")}
+    assert figures == {"rows_before": 4, "rows_dropped_by_truncate": 0, "rows_read": 5, "rows_quarantined": 1, "rows_replaced_by_upsert": 1}
+    # Zed is quarantined (a bad birthdate); the new id 2 replaces the old one; 3 new people.
+    assert second["dagster/row_count"].value == 4 + 5 - 1 - 1 == 7
+    assert first["rows_before"].value == 0 and first["dagster/row_count"].value == 4
