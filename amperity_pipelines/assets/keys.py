@@ -1,11 +1,12 @@
-"""Asset keys: `[tenant, layer, table]`, the same names the lakehouse stores tables under."""
+"""Asset keys: `[tenant, layer, table]`, the same names the lakehouse stores tables under; a
+database table's key also names its database, `[tenant, "database", database, table]`, so the
+UI labels it with the table's own short name."""
 
 from __future__ import annotations
 
 import dagster as dg
 
 from amperity_pipelines.config.loader import STITCH_TABLES
-from amperity_pipelines.layers.session import database_storage_name
 
 
 def domain_key(tenant: str, table_key: str) -> dg.AssetKey:
@@ -19,7 +20,7 @@ def stitch_key(tenant: str, table: str) -> dg.AssetKey:
 def database_key(tenant: str, database: str, table: str) -> dg.AssetKey:
     if table in STITCH_TABLES:
         return stitch_key(tenant, table)
-    return dg.AssetKey([tenant, "database", database_storage_name(database, table)])
+    return dg.AssetKey([tenant, "database", database, table])
 
 
 def query_key(tenant: str, query: str) -> dg.AssetKey:

@@ -10,14 +10,27 @@ from amperity_pipelines.layers.stitching import StitchReport, run_stitch
 from amperity_pipelines.resources import LakehouseResource
 
 STITCH_OUTPUTS = {
+    "Unified_Preprocessed_Raw": "Preprocessed (normalised) values per record, bad values nulled; what the model compared.",
+    "Stitch_Bad_Values": "Values ignored for matching (detected as shared by too many people, or from the blocklist).",
+    "Stitch_Blocking_Keys": "Which blocking key put which record into which block, per strategy; oversized blocks flagged.",
+    "Unified_Scores": "Scored pairs inside each cluster: source1, pk1, source2, pk2, score 0-5, match category and type.",
     "Unified_Coalesced": "One row per stitched source record with its amperity_id (original PII values, bad-value flags, component).",
     "Unified_Changes_Pks": "Per-record changes against the previous Stitch run: added, deleted, updated (moved).",
     "Unified_Changes_Clusters": "Per-Amperity-ID changes against the previous run: added, deleted, merged, split, updated.",
-    "Unified_Scores": "Scored pairs inside each cluster: source1, pk1, source2, pk2, score 0-5, match category and type.",
-    "Unified_Preprocessed_Raw": "Preprocessed (normalised) values per record, bad values nulled; what the model compared.",
-    "Stitch_Blocking_Keys": "Which blocking key put which record into which block, per strategy; oversized blocks flagged.",
-    "Stitch_Bad_Values": "Values ignored for matching (detected as shared by too many people, or from the blocklist).",
 }
+"""In the order Stitch makes them (and yields them)."""
+
+STITCH_STAGES = {
+    "Unified_Preprocessed_Raw": ("domain",),
+    "Stitch_Bad_Values": ("Unified_Preprocessed_Raw", "blocklist"),
+    "Stitch_Blocking_Keys": ("Unified_Preprocessed_Raw", "Stitch_Bad_Values"),
+    "Unified_Scores": ("Stitch_Blocking_Keys", "labels"),
+    "Unified_Coalesced": ("Unified_Scores",),
+    "Unified_Changes_Pks": ("Unified_Coalesced",),
+    "Unified_Changes_Clusters": ("Unified_Changes_Pks",),
+}
+"""What each Stitch output is made from, for the lineage graph: the stitched domain tables enter
+once (preprocessing), the labels at scoring and the blocklist at bad values."""
 
 
 def stitch_assets(tenant: Tenant) -> list[dg.AssetsDefinition]:
@@ -25,13 +38,21 @@ def stitch_assets(tenant: Tenant) -> list[dg.AssetsDefinition]:
     if not tables:
         return []
     spec = tenant.spec.stitch
-    side_names = [name for name in (spec.labels, spec.blocklist) if name]
-    side = [t for t in tenant.domain_tables() if t.name in side_names]
-    deps = [domain_key(tenant.name, t.key) for t in [*tables, *side]]
+    inputs = {"domain": [domain_key(tenant.name, t.key) for t in tables]}
+    for role in ("labels", "blocklist"):
+        name = getattr(spec, role)
+        inputs[role] = [domain_key(tenant.name, tenant.domain_table(name).key)] if name else []
+
+    def deps(name: str) -> list[dg.AssetKey]:
+        found = []
+        for upstream in STITCH_STAGES[name]:
+            found += inputs.get(upstream, [stitch_key(tenant.name, upstream)] if upstream in STITCH_OUTPUTS else [])
+        return found
+
     specs = [
         dg.AssetSpec(
             stitch_key(tenant.name, name),
-            deps=deps,
+            deps=deps(name),
             description=description,
             group_name=f"{tenant.name}_stitch",
             kinds={"delta", "duckdb"},

@@ -36,12 +36,12 @@ def test_asset_keys_follow_tenant_layer_table(demo):
         assert ("demo", "domain", table.key) in keys
     assert ("demo", "stitch", "Unified_Coalesced") in keys
     for table in ("Merged_Customers", "Unified_Itemized_Transactions", "Unified_Transactions", "Transaction_Attributes", "Customer_360"):
-        assert ("demo", "database", f"Customer_360__{table}") in keys
+        assert ("demo", "database", "Customer_360", table) in keys
     for name in tenant.queries:
         assert ("demo", "query", name) in keys
     for orchestration in tenant.spec.orchestrations:
         assert ("demo", "export", orchestration.name) in keys
-    assert all(len(k) == 3 and k[0] == "demo" for k in keys)
+    assert all(k[0] == "demo" and (len(k) == 3 or (len(k) == 4 and k[1] == "database")) for k in keys)
 
 
 def test_lineage_deps(demo):
@@ -49,9 +49,14 @@ def test_lineage_deps(demo):
     graph = defs.resolve_asset_graph()
     parents = lambda *path: {tuple(k.path) for k in graph.get(dg.AssetKey(list(path))).parent_keys}  # noqa: E731
     stitched = {("demo", "domain", t.key) for t in tenant.stitched_tables()}
-    assert parents("demo", "stitch", "Unified_Coalesced") == stitched
-    assert ("demo", "stitch", "Unified_Coalesced") in parents("demo", "database", "Customer_360__Merged_Customers")
-    uit = parents("demo", "database", "Customer_360__Unified_Itemized_Transactions")
+    # The stitched tables enter Stitch once, at preprocessing; its outputs follow its stages.
+    assert parents("demo", "stitch", "Unified_Preprocessed_Raw") == stitched
+    assert parents("demo", "stitch", "Unified_Coalesced") == {("demo", "stitch", "Unified_Scores")}
+    assert parents("demo", "stitch", "Unified_Scores") == {("demo", "stitch", "Stitch_Blocking_Keys")}
+    crossing = [k for k in graph.get_all_asset_keys() if k.path[1] == "stitch" and stitched & parents(*k.path)]
+    assert [k.path[2] for k in crossing] == ["Unified_Preprocessed_Raw"]
+    assert ("demo", "stitch", "Unified_Coalesced") in parents("demo", "database", "Customer_360", "Merged_Customers")
+    uit = parents("demo", "database", "Customer_360", "Unified_Itemized_Transactions")
     assert ("demo", "domain", "POS_Transactions") in uit and ("demo", "domain", "Ecommerce_Itemized") in uit
     custom = tenant.domain_table("Ecommerce_Itemized")
     assert parents("demo", "domain", custom.key) == {("demo", "domain", "Ecommerce_Orders"), ("demo", "domain", "Ecommerce_OrderLines")}
