@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import gzip
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from amperity_pipelines.config.models import FileSpec
@@ -114,11 +114,12 @@ def _ordinality(table_function: str, row_numbers: bool) -> str:
 
 
 def _delimited_sql(source: RawSource, spec: FileSpec, names: Sequence[str] | None, row_numbers: bool) -> str:
-    first = _first_record(source, spec)
-    if first is None:  # an empty file: no header, no rows
+    first, blank_lines = _first_record(source, spec)
+    if first is None:  # an empty file (or blank lines only): no header, no rows
         columns = list(names or []) if spec.header_rows == 0 else []
         return _empty_sql(columns)
     if spec.header_rows == 1:
+        _refuse_nul(first, source, f"line {blank_lines + 1}: column name", line=blank_lines + 1)
         columns = _unique([name.strip() or f"column{i}" for i, name in enumerate(first)])
     else:
         given = list(names or [])[: len(first)]
@@ -137,8 +138,29 @@ def _delimited_sql(source: RawSource, spec: FileSpec, names: Sequence[str] | Non
         "strict_mode = true",
         "null_padding = false",
     ]
+    if blank_lines:
+        # DuckDB would take the first blank line for the header; skipping them is safe only
+        # when every line ends alike (DuckDB skips lines of mixed endings wrongly, silently:
+        # measured on 1.5, it then returned no rows at all).
+        odd = _first_odd_line_ending(source.chunks())
+        if odd is not None:
+            raise _mixed_endings_error(source, *odd)
+        options.append(f"skip = {blank_lines}")
     function = f"read_csv({sql_string(str(source.path))}, {', '.join(options)})"
     return _ordinality(function, row_numbers)
+
+
+def _refuse_nul(names: Sequence[str], source: RawSource, what: str, *, line: int | None = None) -> None:
+    """DuckDB's SQL parser stops at a NUL character: a column name holding one cannot be read
+    (and is a sign of UTF-16 text read as UTF-8)."""
+    for name in names:
+        if "\x00" in name:
+            raise IngestError(
+                f"{source.name}: {what} {name.replace(chr(0), '<NUL>')!r} contains a NUL byte "
+                "(a UTF-16 file? set `encoding:` on the file)",
+                file=source.name,
+                line=line,
+            )
 
 
 def _empty_sql(columns: Sequence[str]) -> str:
@@ -160,16 +182,25 @@ def _unique(names: list[str]) -> list[str]:
     return unique
 
 
-def _first_record(source: RawSource, spec: FileSpec) -> list[str] | None:
-    """The first record of a delimited file (the header, or the first row's width), or None if empty."""
+def _first_record(source: RawSource, spec: FileSpec) -> tuple[list[str] | None, int]:
+    """The first non-blank record of a delimited file (the header, or the first row's width) and
+    the number of blank lines before it; (None, 0) when the file has no record at all."""
     opener = gzip.open if source.compression == "gzip" else open
     try:
         with opener(source.path, "rt", encoding="utf-8-sig", newline="") as handle:
             if len(spec.separator) == 1:
                 quoting = {"quotechar": spec.quote} if spec.quote else {"quoting": csv.QUOTE_NONE}
-                return next(csv.reader(handle, delimiter=spec.separator, **quoting), None)
-            line = handle.readline().rstrip("\r\n")
-            return [part.strip(spec.quote or None) for part in line.split(spec.separator)] if line else None
+                records = csv.reader(handle, delimiter=spec.separator, **quoting)
+            else:
+                records = (
+                    [part.strip(spec.quote or None) for part in line.split(spec.separator)] if line else []
+                    for line in (raw.rstrip("\r\n") for raw in handle)
+                )
+            # A blank line is one empty record: its index is the count of blank lines before.
+            for blank_lines, record in enumerate(records):
+                if record:
+                    return record, blank_lines
+            return None, 0
     except UnicodeDecodeError as exc:
         # The decoder reads ahead: the bad byte may be lines further down than the first row.
         found = first_undecodable(source.chunks(), "utf-8", source.name)
@@ -201,6 +232,8 @@ def _json_sql(
         raise translate_error(exc, source) from None
     # Scalars as text, whatever the sample suggested: a later "12a" in a column sampled as numbers
     # becomes a typing rejection of one row instead of a failed file.
+    # Nested keys show in the types: STRUCT("key" VARCHAR).
+    _refuse_nul([part for name, kind, *_ in detected for part in (name, kind)], source, "JSON key")
     columns = ", ".join(
         f"{sql_string(name)}: {sql_string(kind if _NESTED_TYPE.search(kind) else 'VARCHAR')}"
         for name, kind, *_ in detected
@@ -232,6 +265,11 @@ def translate_error(exc: BaseException, source: RawSource) -> IngestError:
         found = first_undecodable(source.chunks(), "utf-8", source.name)
         if found is not None:
             return found
+    if "state machine reached an invalid state" in text:
+        # DuckDB's strict parser says no more when lines end differently (\n, then \r\n).
+        odd = _first_odd_line_ending(source.chunks())
+        if odd is not None:
+            return _mixed_endings_error(source, *odd)
     lines = [line.strip() for line in text.splitlines()]
     first = _ERROR_PREFIX.sub("", lines[0]) if lines else type(exc).__name__
     csv_line = _CSV_LINE.search(text)
@@ -253,3 +291,37 @@ def translate_error(exc: BaseException, source: RawSource) -> IngestError:
         reason = first.split(": ", 1)[-1] if "Malformed JSON" in first else first
         return IngestError(f"{source.name}: invalid JSON at {where}: {reason}", file=source.name, line=line)
     return IngestError(f"{source.name}: {first}", file=source.name)
+
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+_ENDINGS = {b"\n": "LF (\\n)", b"\r\n": "CRLF (\\r\\n)", b"\r": "CR (\\r)"}
+
+
+def _first_odd_line_ending(chunks: Iterator[bytes]) -> tuple[int, bytes, bytes] | None:
+    """(line, its ending, the first line's ending) for the first line not ending like line 1."""
+    usual = None
+    line = 1
+    carry = b""
+    for chunk in chunks:
+        data, carry = carry + chunk, b""
+        if data.endswith(b"\r"):  # maybe the first half of a \r\n split between chunks
+            data, carry = data[:-1], b"\r"
+        for match in _LINE_END.finditer(data):
+            ending = match.group()
+            if usual is None:
+                usual = ending
+            elif ending != usual:
+                return line, ending, usual
+            line += 1
+    if carry and usual is not None and usual != carry:
+        return line, carry, usual
+    return None
+
+
+def _mixed_endings_error(source: RawSource, line: int, ending: bytes, usual: bytes) -> IngestError:
+    return IngestError(
+        f"{source.name}: line {line}: the line ends with {_ENDINGS[ending]} but line 1 with "
+        f"{_ENDINGS[usual]}; mixed line endings cannot be read: convert the file to one kind",
+        file=source.name,
+        line=line,
+    )

@@ -194,3 +194,33 @@ def test_malformed_json_names_file_and_line(con, landed, make_spec):
 def test_malformed_parquet_names_file(con, landed, make_spec):
     with pytest.raises(IngestError, match=r"^broken\.parquet: "):
         rows(con, landed("broken.parquet", b"PAR1 nope"), make_spec("'broken.parquet'"))
+
+
+# Found by the fuzz tests (tests/fuzz): inputs that made the reader build SQL DuckDB could not parse.
+
+
+def test_blank_lines_before_the_header_are_skipped(con, landed, make_spec):
+    (table,) = rows(con, landed("data.csv", "\n\nid,name\n1,Ann\n"), make_spec())
+    assert table == [{"id": "1", "name": "Ann", "_row": 1}]
+    (table,) = rows(con, landed("crlf.csv", "\r\nid,name\r\n1,Ann\r\n"), make_spec("'crlf.csv'"))
+    assert table == [{"id": "1", "name": "Ann", "_row": 1}]
+    # DuckDB drops every row when it skips lines of mixed endings: refused, never silent
+    with pytest.raises(IngestError, match=r"^mixed\.csv: line 2: the line ends with CRLF"):
+        rows(con, landed("mixed.csv", "\n\r\nid,name\n1,Ann\n"), make_spec("'mixed.csv'"))
+    assert rows(con, landed("blank.csv", "\n\n"), make_spec()) == [[]]
+    with pytest.raises(IngestError, match=r"^ragged\.csv: line 4: "):
+        rows(con, landed("ragged.csv", "\nid,name\n1,Ann\n2,Bo,x\n"), make_spec("'ragged.csv'"))
+
+
+def test_nul_in_a_column_name_is_named(con, landed, make_spec):
+    with pytest.raises(IngestError, match=r"^u\.csv: line 1: column name 'i<NUL>d<NUL>' contains a NUL byte \(a UTF-16 file\?"):
+        rows(con, landed("u.csv", "id\n1\n".encode("utf-16-le")), make_spec("'u.csv'"))
+    with pytest.raises(IngestError, match=r"^k\.ndjson: JSON key 'a<NUL>' contains a NUL byte"):
+        rows(con, landed("k.ndjson", '{"a\\u0000": 1}\n'), make_spec("'k.ndjson'"))
+
+
+def test_mixed_line_endings_name_the_first_odd_line(con, landed, make_spec):
+    with pytest.raises(IngestError) as caught:
+        rows(con, landed("m.csv", b"id,name\n1,Ann\n2,Bo\r\n3,Cy\n"), make_spec("'m.csv'"))
+    assert str(caught.value).startswith("m.csv: line 3: the line ends with CRLF (\\r\\n) but line 1 with LF (\\n)")
+    assert caught.value.line == 3
