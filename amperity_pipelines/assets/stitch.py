@@ -6,7 +6,7 @@ import dagster as dg
 from amperity_pipelines.assets.keys import domain_key, stitch_key
 from amperity_pipelines.assets.metadata import table_metadata
 from amperity_pipelines.config.loader import Tenant
-from amperity_pipelines.layers.stitching import StitchReport, run_stitch
+from amperity_pipelines.layers.stitching import StitchReport, run_stitch, write_report
 from amperity_pipelines.resources import LakehouseResource
 
 STITCH_OUTPUTS = {
@@ -87,7 +87,7 @@ def stitch_assets(tenant: Tenant) -> list[dg.AssetsDefinition]:
                 ),
             )
 
-    return [_stitch]
+    return [_stitch, stitch_report_asset(tenant)]
 
 
 def _figures(report: StitchReport) -> dict:
@@ -109,6 +109,22 @@ def _figures(report: StitchReport) -> dict:
             figures[name] = int(value)
     if stats.stage_seconds:
         figures["seconds_per_stage"] = dg.MetadataValue.json(dict(stats.stage_seconds))
-    if report.report is not None:
-        figures["stitch_report"] = dg.MetadataValue.path(str(report.report))
     return figures
+
+
+def stitch_report_asset(tenant: Tenant) -> dg.AssetsDefinition:
+    """The Stitch QA report of the published run, written after Stitch as its own step (an HTML
+    file, not a table: a report that fails to render never holds back the customer 360)."""
+
+    @dg.asset(
+        key=dg.AssetKey([tenant.name, "reports", "Stitch_QA_Report"]),
+        deps=[stitch_key(tenant.name, "Unified_Coalesced"), stitch_key(tenant.name, "Unified_Scores")],
+        group_name=f"{tenant.name}_stitch",
+        kinds={"html"},
+        description="Stitch QA report: headline figures, cluster sizes, source overlap, scores and example clusters.",
+    )
+    def _report(lakehouse: LakehouseResource):
+        path = write_report(tenant, lakehouse.for_tenant(tenant.name))
+        return dg.MaterializeResult(metadata={"stitch_report": dg.MetadataValue.path(str(path))})
+
+    return _report

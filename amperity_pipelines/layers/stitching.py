@@ -13,6 +13,7 @@ writes at a time (the tenant's `stitch` lock).
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from dataclasses import dataclass, field
@@ -46,6 +47,12 @@ OUTPUT_TABLES = {
 }
 
 
+STATS_METADATA = "stitch_stats"
+"""Key of Unified_Coalesced's commit metadata holding the run's figures (StitchStats as JSON)."""
+REPORTED_TABLES = ("Unified_Coalesced", "Unified_Scores")
+"""What the Stitch QA report reads (the other tables would only be held in memory for nothing)."""
+
+
 @dataclass
 class StitchReport:
     tables: list[str]
@@ -54,8 +61,6 @@ class StitchReport:
     versions: dict[str, int] = field(default_factory=dict)
     """Delta version written per Stitch table."""
     rows: dict[str, int] = field(default_factory=dict)
-    report: Path | None = None
-    """The run's Stitch QA report (HTML)."""
 
     @property
     def records(self) -> int:
@@ -167,18 +172,27 @@ def _run_stitch(tenant: Tenant, lakehouse: Lakehouse) -> StitchReport:
     versions, rows = {}, {}
     for name, key in OUTPUT_TABLES.items():
         if key in produced:
-            versions[name] = lakehouse.write("stitch", name, produced[key], metadata={"stitch_run_id": run_id})
+            metadata = {"stitch_run_id": run_id}
+            if name == "Unified_Coalesced":  # the run's figures, for the QA report written after
+                metadata[STATS_METADATA] = json.dumps(result.stats.as_dict(), default=str)
+            versions[name] = lakehouse.write("stitch", name, produced[key], metadata=metadata)
             rows[name] = produced[key].num_rows
     lakehouse.publish("stitch", versions, run_id=run_id)
+    return StitchReport(tables=[t.name for t in tables], stats=result.stats, matching=spec.matching, versions=versions, rows=rows)
+
+
+def write_report(tenant: Tenant, lakehouse: Lakehouse) -> Path:
+    """Write the Stitch QA report (HTML) of the published Stitch run and return its path."""
+    published = lakehouse.published("stitch")
+    if "Unified_Coalesced" not in published:
+        raise FileNotFoundError(f"tenant {tenant.name} has no published Stitch run to report on")
+    version = published["Unified_Coalesced"]
+    commit = next((c for c in lakehouse.commits("stitch", "Unified_Coalesced", after=version - 1) if c["version"] == version), {})
+    stats = json.loads(commit.get(STATS_METADATA, "{}"))
+    tables = {OUTPUT_TABLES[name]: lakehouse.read("stitch", name) for name in REPORTED_TABLES if name in published}
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    html = write_stitch_report(
-        produced,
-        result.stats.as_dict(),
-        report_folder(lakehouse) / f"stitch_report_{stamp}.html",
-        title=f"{tenant.name}: Stitch run {stamp}",
-    )
-    return StitchReport(
-        tables=[t.name for t in tables], stats=result.stats, matching=spec.matching, versions=versions, rows=rows, report=html
+    return write_stitch_report(
+        tables, stats, report_folder(lakehouse) / f"stitch_report_{stamp}.html", title=f"{tenant.name}: Stitch run {stamp}"
     )
 
 

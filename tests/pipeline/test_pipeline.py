@@ -45,6 +45,7 @@ def test_tenant_materializes_end_to_end(shop):
     assert {pair["pk1"], pair["pk2"]} == {"1", "2"} and pair["match_category"] in ("Excellent", "Exact")
     stitch_tables = {name for layer, name, _ in summary.tables if layer == "stitch"}
     [report] = (Path(resource.root) / "shop" / "reports" / "stitch").glob("stitch_report_*.html")
+    assert ("reports", "Stitch_QA_Report") not in {(layer, name) for layer, name, _ in summary.tables}  # a file, not a table
     assert 'data-figure="amperity_ids" data-value="3"' in report.read_text()
     assert {"Unified_Preprocessed_Raw", "Stitch_Blocking_Keys", "Stitch_Bad_Values", "Unified_Changes_Clusters"} <= stitch_tables
     [(bob_ids,)] = [tuple(r.values()) for r in rows(tenant, resource,
