@@ -129,3 +129,16 @@ def test_the_command_gives_one_result_for_a_shuffled_csv(tmp_path):
     assert [score_key(r) + (r["amperity_id"],) for r in scores[0]] == [score_key(r) + (r["amperity_id"],) for r in scores[1]]
     assert all(math.isclose(a["score"], b["score"], abs_tol=1e-9) for a, b in zip(*scores, strict=True))
     assert read(folders[0], "bad_values.parquet", str) == read(folders[1], "bad_values.parquet", str)
+
+
+def test_splitting_supersized_clusters_does_not_depend_on_row_order():
+    rows = background(60) + tricky()
+    settings = StitchSettings(supersized_threshold=2)
+    outcomes = []
+    for seed in range(3):
+        con = connection(seed)
+        outcomes.append(outcome(stitch_records(con, register(con, shuffled(rows, seed)), settings=settings)))
+        con.close()
+    for other in outcomes[1:]:
+        same(outcomes[0], other)
+    assert outcomes[0][3]["supersized_split"] > 0
