@@ -7,6 +7,7 @@ import dagster as dg
 
 from amperity_pipelines.assets.keys import database_key, domain_key, export_key, query_key
 from amperity_pipelines.assets.metadata import table_metadata
+from amperity_pipelines.assets.pools import DUCKDB_POOL
 from amperity_pipelines.config.loader import Tenant
 from amperity_pipelines.engines.sql import referenced_tables
 from amperity_pipelines.layers.activation import run_orchestration, run_query
@@ -26,6 +27,7 @@ def query_asset(tenant: Tenant, name: str) -> dg.AssetsDefinition:
     deps = [table_key(tenant, table) for table in referenced_tables(query.sql, read="presto")]
 
     @dg.asset(
+        pool=DUCKDB_POOL,
         key=query_key(tenant.name, name),
         deps=deps,
         group_name=f"{tenant.name}_queries",

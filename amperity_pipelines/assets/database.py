@@ -5,6 +5,7 @@ import dagster as dg
 
 from amperity_pipelines.assets.keys import database_key, domain_key, stitch_key
 from amperity_pipelines.assets.metadata import table_metadata
+from amperity_pipelines.assets.pools import DUCKDB_POOL
 from amperity_pipelines.config.loader import Tenant
 from amperity_pipelines.config.models import DatabaseSpec
 from amperity_pipelines.engines.sql import referenced_tables
@@ -43,6 +44,7 @@ def database_table_asset(tenant: Tenant, database: DatabaseSpec, table: str, dep
         metadata["sql"] = dg.MetadataValue.md(f"```sql\n{sql}\n```")
 
     @dg.asset(
+        pool=DUCKDB_POOL,
         key=database_key(tenant.name, database.name, table),
         deps=deps,
         group_name=f"{tenant.name}_{database.name.lower()}",

@@ -7,6 +7,7 @@ import dagster as dg
 
 from amperity_pipelines.assets.keys import domain_key
 from amperity_pipelines.assets.metadata import table_metadata
+from amperity_pipelines.assets.pools import DUCKDB_POOL
 from amperity_pipelines.config.loader import DomainTable, Tenant
 from amperity_pipelines.engines.sql import referenced_tables
 from amperity_pipelines.layers.domain import LoadWindow, build_custom_domain_table, load_domain_table
@@ -31,6 +32,7 @@ def feed_asset(tenant: Tenant, table: DomainTable) -> dg.AssetsDefinition:
     feed = table.feed
 
     @dg.asset(
+        pool=DUCKDB_POOL,
         key=domain_key(tenant.name, table.key),
         group_name=f"{tenant.name}_domain",
         kinds={"delta", "duckdb"},
@@ -97,6 +99,7 @@ def custom_domain_asset(tenant: Tenant, table: DomainTable) -> dg.AssetsDefiniti
     deps = [domain_key(tenant.name, tenant.domain_table(name).key) for name in reads]
 
     @dg.asset(
+        pool=DUCKDB_POOL,
         key=domain_key(tenant.name, table.key),
         group_name=f"{tenant.name}_domain",
         kinds={"delta", "sql"},

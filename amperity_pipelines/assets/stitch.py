@@ -5,6 +5,7 @@ import dagster as dg
 
 from amperity_pipelines.assets.keys import domain_key, stitch_key
 from amperity_pipelines.assets.metadata import table_metadata
+from amperity_pipelines.assets.pools import DUCKDB_POOL
 from amperity_pipelines.config.loader import Tenant
 from amperity_pipelines.layers.stitching import StitchReport, run_stitch, write_report
 from amperity_pipelines.resources import LakehouseResource
@@ -62,6 +63,7 @@ def stitch_assets(tenant: Tenant) -> list[dg.AssetsDefinition]:
     ]
 
     @dg.multi_asset(
+        pool=DUCKDB_POOL,
         name=f"{tenant.name}__stitch",
         specs=specs,
         description=f"Stitch ({spec.matching}): identity resolution across every stitched domain table.",

@@ -105,3 +105,13 @@ def test_every_schedule_and_sensor_starts_switched_off(demo):
         assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED, schedule.name
     for sensor in defs.sensors:
         assert sensor.default_status == dg.DefaultSensorStatus.STOPPED, sensor.name
+
+
+def test_duckdb_steps_share_one_pool(demo):
+    _, defs = demo
+    graph = defs.resolve_asset_graph()
+    pools: dict[str, set] = {}
+    for key in graph.get_all_asset_keys():
+        pools.setdefault(key.path[1], set()).update(graph.get(key).pools or {None})
+    assert pools["domain"] == pools["stitch"] == pools["database"] == pools["query"] == {"duckdb"}
+    assert pools["export"] == {None}  # writing files: no DuckDB work to serialise

@@ -1,4 +1,4 @@
-"""A killed run is failed by the daemon's run monitoring, and the run queue moves on.
+"""A killed run is failed by the daemon's run monitoring, and the run queue and pool move on.
 
 Real processes throughout: `amperity-pipelines materialize` on a persistent instance, killed
 with SIGKILL while its run is STARTED; then `dagster-daemon run` with this repository's
@@ -50,8 +50,15 @@ def test_killed_run_is_failed_and_the_queue_moves_on(tmp_path):
     home = tmp_path / "dagster_home"
     home.mkdir()
     config = (REPO / "dagster.yaml").read_text()
-    assert "poll_interval_seconds: 30" in config
-    (home / "dagster.yaml").write_text(config.replace("poll_interval_seconds: 30", "poll_interval_seconds: 2"))
+    faster = {  # the repository's settings, with shorter waits and a one-run queue
+        "poll_interval_seconds: 30": "poll_interval_seconds: 2",
+        "free_slots_after_run_end_seconds: 30": "free_slots_after_run_end_seconds: 1",
+        "max_concurrent_runs: 2": "max_concurrent_runs: 1",
+    }
+    for setting, shorter in faster.items():
+        assert setting in config
+        config = config.replace(setting, shorter)
+    (home / "dagster.yaml").write_text(config)
     make_tenant(tmp_path)
     env = {
         "PATH": f"{BIN}:/usr/bin:/bin", "PYTHONPATH": str(REPO), "HOME": str(tmp_path), "DAGSTER_HOME": str(home),
