@@ -20,6 +20,8 @@ from amperity_pipelines.resources import LakehouseResource
 from amperity_pipelines.schedules import courier_sensor, tenant_schedules
 
 REPO_TENANTS = Path(__file__).resolve().parent.parent / "tenants"
+CODE_LOCATION = "amperity_pipelines"
+"""The code location's name in workspace.yaml (and pyproject's [tool.dagster])."""
 
 
 def tenants_folder() -> Path:

@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
+from dagster._core.definitions.repository_definition import SINGLETON_REPOSITORY_NAME
+from dagster._core.storage.tags import REPOSITORY_LABEL_TAG
 
 from amperity_pipelines.assets.keys import op_name
 from amperity_pipelines.config.loader import Tenant
-from amperity_pipelines.definitions import build_definitions
+from amperity_pipelines.definitions import CODE_LOCATION, build_definitions
 from amperity_pipelines.instance.run_launcher import HOST_TAG
 from amperity_pipelines.jobs import all_assets_job_name
 from amperity_pipelines.resources import LakehouseResource
@@ -71,6 +73,15 @@ def instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.ephemeral()
 
 
+def run_tags() -> dict[str, str]:
+    """Tags that make an in-process run one of the code location's own: the UI lists runs on a
+    job's page by job name and this repository label, and run monitoring checks this host."""
+    return {
+        REPOSITORY_LABEL_TAG: f"{SINGLETON_REPOSITORY_NAME}@{CODE_LOCATION}",
+        HOST_TAG: socket.gethostname(),
+    }
+
+
 def materialize_tenant(
     tenant: Tenant,
     resource: LakehouseResource,
@@ -102,9 +113,7 @@ def materialize_tenant(
             for key in selected
             if key.path[1] == "domain" and tenant.domain_table(key.path[2]).feed is not None
         }
-    result = job_def.execute_in_process(
-        run_config=run_config, instance=instance(), raise_on_error=False, tags={HOST_TAG: socket.gethostname()}
-    )
+    result = job_def.execute_in_process(run_config=run_config, instance=instance(), raise_on_error=False, tags=run_tags())
     summary = RunSummary(success=result.success, seconds=time.monotonic() - started)
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
