@@ -8,6 +8,7 @@
     amperity-pipelines stitch explain DIR A:1 B:2     why two records were (not) stitched
     amperity-pipelines generate-demo OUT              write the demo retailer's landing files
     amperity-pipelines demo                           generate + materialize the demo tenant
+    amperity-pipelines serve-reports                  serve reports and Data Docs for the UI's links
 """
 
 from __future__ import annotations
@@ -227,6 +228,19 @@ def cmd_demo(args) -> int:
     return 0 if summary.success else 1
 
 
+def cmd_serve_reports(args) -> int:
+    from amperity_pipelines.reports_server import serve
+
+    root = _resource(args).root
+    server = serve(root, host=args.host, port=args.port)
+    print(f"Serving the Stitch QA reports and Data Docs under {Path(root).absolute()} at http://{args.host}:{args.port}/", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="amperity-pipelines", description="An open-source customer data platform.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -289,6 +303,12 @@ def build_parser() -> argparse.ArgumentParser:
         "before the file is refused, e.g. 5%% (default: the config's error_threshold, 1%%)",
     )
     p.set_defaults(func=cmd_stitch)
+
+    p = sub.add_parser("serve-reports", help="serve the lakehouse's Stitch QA reports and Data Docs so links in the UI open")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=3001)
+    storage(p)
+    p.set_defaults(func=cmd_serve_reports)
 
     p = sub.add_parser("demo", help="generate the demo data and materialize the demo tenant end to end")
     p.add_argument("--people", type=int, default=5000)

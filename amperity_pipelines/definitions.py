@@ -20,6 +20,8 @@ from amperity_pipelines.resources import LakehouseResource
 from amperity_pipelines.schedules import courier_sensor, tenant_schedules
 
 REPO_TENANTS = Path(__file__).resolve().parent.parent / "tenants"
+DEFAULT_REPORTS_URL = "http://127.0.0.1:3001"
+"""Where scripts/dagster-dev.sh serves the lakehouse's reports (`amperity-pipelines serve-reports`)."""
 CODE_LOCATION = "amperity_pipelines"
 """The code location's name in workspace.yaml (and pyproject's [tool.dagster])."""
 
@@ -44,6 +46,7 @@ def lakehouse_resource(
         root=root or os.environ.get("AMPERITY_LAKEHOUSE", "lakehouse"),
         landing_root=landing_root or os.environ.get("AMPERITY_LANDING", "landing"),
         exports_root=exports_root or os.environ.get("AMPERITY_EXPORTS", "exports"),
+        reports_url=os.environ.get("AMPERITY_REPORTS_URL", DEFAULT_REPORTS_URL),
     )
 
 

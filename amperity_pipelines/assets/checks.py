@@ -18,6 +18,7 @@ from amperity_pipelines.layers.stitching import stitch_columns
 from amperity_pipelines.quality.feed_checks import FeedCheckReport, run_feed_check
 from amperity_pipelines.quality.stitch_checks import StitchCheckOutcome, check_names, run_stitch_checks
 from amperity_pipelines.resources import LakehouseResource
+from amperity_pipelines.reports_server import report_url
 
 __all__ = ["FEED_CHECK", "STITCH_CHECK_DESCRIPTIONS", "feed_checks", "stitch_checks", "tenant_checks"]
 
@@ -80,7 +81,7 @@ def feed_checks(tenant: Tenant) -> dg.AssetChecksDefinition | None:
                 passed=report.passed,
                 severity=severity,
                 description=report.description()[:2000],
-                metadata=feed_metadata(report),
+                metadata=feed_metadata(report, link=lambda path: report_url(lakehouse.reports_url, lakehouse.root, path)),
             )
 
     return _feed_checks
@@ -94,7 +95,8 @@ def _feed_check_description(table) -> str:
     return f"Great Expectations suite of {table.name}: " + ", ".join(parts) + "."
 
 
-def feed_metadata(report: FeedCheckReport) -> dict:
+def feed_metadata(report: FeedCheckReport, *, link=lambda path: path.as_uri()) -> dict:
+    """The check's metadata; `link` turns a Data Docs file into the URL the UI shows."""
     outcome = report.validation
     failing = [
         {
@@ -128,9 +130,9 @@ def feed_metadata(report: FeedCheckReport) -> dict:
     if examples:
         metadata["failing_examples"] = dg.MetadataValue.md(examples)
     if outcome.data_docs is not None:
-        metadata["data_docs"] = dg.MetadataValue.url(outcome.data_docs.as_uri())
+        metadata["data_docs"] = dg.MetadataValue.url(link(outcome.data_docs))
     if outcome.docs_index is not None:
-        metadata["data_docs_index"] = dg.MetadataValue.url(outcome.docs_index.as_uri())
+        metadata["data_docs_index"] = dg.MetadataValue.url(link(outcome.docs_index))
     if outcome.result_file is not None:
         metadata["validation_result"] = dg.MetadataValue.path(str(outcome.result_file))
     return metadata

@@ -9,6 +9,7 @@ from amperity_pipelines.assets.pools import DUCKDB_POOL
 from amperity_pipelines.config.loader import Tenant
 from amperity_pipelines.layers.stitching import StitchReport, run_stitch, write_report
 from amperity_pipelines.resources import LakehouseResource
+from amperity_pipelines.reports_server import report_url
 
 STITCH_OUTPUTS = {
     "Unified_Preprocessed_Raw": "Preprocessed (normalised) values per record, bad values nulled; what the model compared.",
@@ -127,6 +128,9 @@ def stitch_report_asset(tenant: Tenant) -> dg.AssetsDefinition:
     )
     def _report(lakehouse: LakehouseResource):
         path = write_report(tenant, lakehouse.for_tenant(tenant.name))
-        return dg.MaterializeResult(metadata={"stitch_report": dg.MetadataValue.path(str(path))})
+        url = report_url(lakehouse.reports_url, lakehouse.root, path)
+        return dg.MaterializeResult(
+            metadata={"stitch_report": dg.MetadataValue.url(url), "stitch_report_file": dg.MetadataValue.path(str(path))}
+        )
 
     return _report

@@ -17,6 +17,9 @@ class LakehouseResource(dg.ConfigurableResource):
     landing_root: str = "landing"
     exports_root: str = "exports"
     storage_options: dict[str, str] = {}
+    reports_url: str = ""
+    """Base URL of `amperity-pipelines serve-reports` for this root; links in the UI point there
+    (empty: file:// links, which browsers do not open from a web page)."""
 
     def for_tenant(self, tenant: str) -> Lakehouse:
         return Lakehouse(self.root, tenant, storage_options=self.storage_options)

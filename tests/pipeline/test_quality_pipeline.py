@@ -168,3 +168,25 @@ def test_jobs_carry_the_checks_of_their_assets():
     assert specs["demo/stitch/Unified_Coalesced:dedupe_rate"].blocking
     assert not specs["demo/stitch/Unified_Coalesced:id_stability"].blocking
     assert not specs[f"demo/domain/POS_Customers:{FEED_CHECK}"].blocking
+
+
+def test_report_and_data_docs_links_point_at_the_report_server(shop):
+    from amperity_pipelines.resources import LakehouseResource
+
+    tenant, resource, landing = shop
+    served = LakehouseResource(
+        root=resource.root, landing_root=resource.landing_root, exports_root=resource.exports_root,
+        reports_url="http://127.0.0.1:3001",
+    )
+    drop_file(landing, "customers/2026/11/25/customers-1.csv", CUSTOMERS)
+    result, _ = run(tenant, served, "shop__all")
+    assert result.success
+    [report] = [
+        e.event_specific_data.materialization.metadata for e in result.all_events
+        if e.event_type_value == "ASSET_MATERIALIZATION" and e.asset_key.path[-1] == "Stitch_QA_Report"
+    ]
+    url = report["stitch_report"].value
+    assert url.startswith("http://127.0.0.1:3001/shop/reports/stitch/stitch_report_") and url.endswith(".html")
+    assert Path(report["stitch_report_file"].value).is_file()
+    docs = evaluations(result)[("Shop_Customers", FEED_CHECK)].metadata["data_docs"].value
+    assert docs.startswith("http://127.0.0.1:3001/shop/quality/data_docs/")
