@@ -27,7 +27,10 @@ Name = Annotated[str, Field(min_length=1, max_length=128)]
 
 def parse_threshold(value):
     if isinstance(value, str) and value.strip().endswith("%"):
-        return float(value.strip()[:-1]) / 100.0
+        try:
+            return float(value.strip()[:-1]) / 100.0
+        except ValueError:
+            raise ValueError(f"{value!r} is not a percentage: expected a share such as 0.01 or 1%") from None
     return value
 
 

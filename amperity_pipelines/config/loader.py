@@ -21,7 +21,7 @@ from amperity_pipelines.config.models import (
     TenantSpec,
 )
 from amperity_pipelines.config.stitch_settings import parse_settings
-from amperity_pipelines.config.yaml_lines import LocatedYaml, YamlSyntaxError, load_located
+from amperity_pipelines.config.yaml_lines import ConfigTextError, LocatedYaml, load_located, read_utf8
 from amperity_pipelines.engines.errors import SqlError
 from amperity_pipelines.engines.sql import referenced_tables
 from amperity_pipelines.quality.catalog import expectation_problems
@@ -179,10 +179,12 @@ def load_tenant(folder: str | Path) -> Tenant:
         source_files[source.source] = path
         sources.append(source)
 
-    queries = {
-        path.stem: Query(path.stem, path.read_text(encoding="utf-8"), path)
-        for path in sorted((folder / "queries").glob("*.sql"))
-    }
+    queries = {}
+    for path in sorted((folder / "queries").glob("*.sql")):
+        try:
+            queries[path.stem] = Query(path.stem, read_utf8(path), path)
+        except ConfigTextError as err:  # not UTF-8
+            issues.append(ConfigIssue(path, err.line, "", err.message))
     if issues or spec is None:
         # Cross-references are only meaningful between objects that validated.
         raise ConfigError(issues)
@@ -196,8 +198,8 @@ def load_tenant(folder: str | Path) -> Tenant:
 def _validate(path: Path, model: type[BaseModel], issues: list[ConfigIssue]):
     try:
         located = load_located(path)
-    except YamlSyntaxError as err:
-        issues.append(ConfigIssue(path, err.line, "", str(err).split(": ", 1)[1]))
+    except ConfigTextError as err:  # not UTF-8, not YAML
+        issues.append(ConfigIssue(path, err.line, "", err.message))
         return None
     if not isinstance(located.data, dict):
         issues.append(ConfigIssue(path, 1, "", f"expected a mapping at the top of the file, found {type(located.data).__name__}"))
@@ -331,10 +333,17 @@ def _check_references(tenant: Tenant, source_files: dict[str, Path], issues: lis
 
 def _read_sql(tenant, relative, dialect, owner_file, located, loc, issues, *, allow_tables):
     path = tenant.folder / relative
+    if "\x00" in relative or not path.resolve().is_relative_to(tenant.folder.resolve()):
+        issues.append(ConfigIssue(owner_file, located.line_of(loc), _dotted(loc), f"SQL file {relative!r} is not a path inside the tenant folder {tenant.folder}"))
+        return None
     if not path.is_file():
         issues.append(ConfigIssue(owner_file, located.line_of(loc), _dotted(loc), f"SQL file {relative!r} does not exist (looked for {path})"))
         return None
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = read_utf8(path)
+    except ConfigTextError as err:  # not UTF-8
+        issues.append(ConfigIssue(path, err.line, "", err.message))
+        return None
     tenant.sql_files[relative] = text
     try:
         tables = referenced_tables(text, read=dialect, source=str(path))

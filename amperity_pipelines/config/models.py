@@ -16,7 +16,7 @@ from amperity_pipelines.config.base import Name, StrictModel, check_identifier, 
 from amperity_pipelines.config.quality_models import ExpectationSpec, QualitySpec
 from amperity_pipelines.config.tags import is_known_tag
 # Pure (imports nothing of ours): formats are checked when the config loads, not when a file does.
-from amperity_pipelines.engines.datetime_patterns import PatternError, check_date_format
+from amperity_pipelines.engines.datetime_patterns import PatternError, check_date_format, check_file_pattern
 
 _DECIMAL = re.compile(r"^Decimal(?:\(\s*38\s*,\s*(\d{1,2})\s*\))?$")
 SIMPLE_TYPES = ("Boolean", "Date", "Datetime", "Float", "Integer", "String")
@@ -202,6 +202,19 @@ class FileSpec(StrictModel):
     """A file with no rows (0 bytes, a header alone, an empty JSON array): a warning on the load
     result, a failed load (`fail`: files of this entry must have rows), or nothing (`allow`)."""
 
+    @field_validator("pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        check_file_pattern(value)  # a PatternError is a ValueError: reported with its line
+        return value
+
+    @field_validator("quote")
+    @classmethod
+    def _quote(cls, value: str) -> str:
+        if len(value.encode()) > 1 or value in ("\n", "\r"):
+            raise ValueError(f"quote {value!r}: expected one ASCII character, or '' for none")
+        return value
+
     @field_validator("encoding")
     @classmethod
     def _encoding(cls, value: str) -> str:
@@ -231,6 +244,10 @@ class FileSpec(StrictModel):
             object.__setattr__(self, "format", "ndjson" if guessed == "jsonl" else guessed)
         if self.separator is None:
             object.__setattr__(self, "separator", {"tsv": "\t", "psv": "|"}.get(self.format, ","))
+        if not self.separator or len(self.separator.encode()) > 4 or any(c in self.separator for c in "\r\n"):
+            raise ValueError(f"separator {self.separator!r}: expected 1 to 4 bytes (UTF-8), no line break")
+        if self.quote and self.quote in self.separator:
+            raise ValueError(f"separator {self.separator!r} and quote {self.quote!r} must differ")
         if self.format == "parquet" and self.encoding != "utf-8":
             raise ValueError("encoding applies to text files (csv, tsv, psv, json, ndjson); Parquet files carry their own")
         return self
@@ -347,7 +364,7 @@ class CourierGroupSpec(StrictModel):
 
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of zones (America)
             raise ValueError(f"unknown time zone {value!r}: expected an IANA name such as America/Los_Angeles") from None
         return value
 

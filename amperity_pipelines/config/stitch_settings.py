@@ -39,7 +39,7 @@ def parse_settings(data: object) -> tuple[StitchSettings | None, list[Problem]]:
         key = str(raw_key).replace("-", "_")
         path = (raw_key,)
         if key == "preset":
-            if value not in PRESETS:
+            if not isinstance(value, str) or value not in PRESETS:
                 problems.append((path, f"unknown Stitch settings preset {value!r}: expected one of {', '.join(PRESETS)}"))
             else:
                 base = dict(PRESETS[value])
@@ -99,7 +99,11 @@ def _nicknames(value: object, path: tuple) -> tuple[tuple[tuple[str, str, str], 
         return (), [(path, "expected `add:` and/or `remove:`, each a list of [canonical name, nickname] pairs")]
     changes, problems = [], []
     for action in ("add", "remove"):
-        for index, pair in enumerate(value.get(action) or []):
+        pairs = value.get(action) or []
+        if not isinstance(pairs, list):
+            problems.append(((*path, action), f"expected a list of [canonical name, nickname] pairs, got {pairs!r}"))
+            continue
+        for index, pair in enumerate(pairs):
             if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) and p.strip() for p in pair)):
                 problems.append(((*path, action, index), f"expected [canonical name, nickname], got {pair!r}"))
                 continue

@@ -24,14 +24,20 @@ class LocatedYaml:
         return None
 
 
-class YamlSyntaxError(ValueError):
+class ConfigTextError(ValueError):
+    """A config file that cannot be read: not UTF-8, or (YamlSyntaxError) not YAML."""
+
     def __init__(self, file: Path, line: int | None, message: str):
-        self.file, self.line = file, line
+        self.file, self.line, self.message = file, line, message
         super().__init__(f"{file}:{line or '?'}: {message}")
 
 
+class YamlSyntaxError(ConfigTextError):
+    pass
+
+
 def load_located(path: Path) -> LocatedYaml:
-    text = path.read_text(encoding="utf-8")
+    text = read_utf8(path)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -44,15 +50,33 @@ def load_located(path: Path) -> LocatedYaml:
     return located
 
 
-def _walk(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> None:
+def read_utf8(path: Path) -> str:
+    """A config file's text; ConfigTextError with the line of the first byte that is not UTF-8."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        byte = data[err.start]
+        raise ConfigTextError(path, line, f"not valid UTF-8: byte 0x{byte:02x} (save the file as UTF-8)") from None
+
+
+def _walk(node: yaml.Node, path: tuple, lines: dict[tuple, int], seen: set[int] | None = None) -> None:
     lines[path] = node.start_mark.line + 1
+    # An alias (*name) is the anchored node again: walk each node once, so that a recursive
+    # alias (&a [*a]) or a pyramid of aliases cannot loop or blow up; lines under an alias
+    # fall back to the alias's own line (line_of takes the deepest known prefix).
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        return
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = key_node.value
             lines[path + (key,)] = key_node.start_mark.line + 1
-            _walk(value_node, path + (key,), lines)
+            _walk(value_node, path + (key,), lines, seen)
             # The key's own line is more useful than a multi-line value's first line.
             lines[path + (key,)] = key_node.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, path + (index,), lines)
+            _walk(item, path + (index,), lines, seen)

@@ -102,6 +102,35 @@ def tokenize(pattern: str, *, wildcards: bool = False) -> list[Token]:
     return tokens
 
 
+# Digits each supported file-pattern field matches. Single letters (M, d) match one or two digits.
+FILE_PATTERN_FIELDS: dict[tuple[str, int], str] = {
+    ("y", 4): r"\d{4}",
+    ("y", 2): r"\d{2}",
+    ("M", 2): r"\d{2}",
+    ("M", 1): r"\d{1,2}",
+    ("d", 2): r"\d{2}",
+    ("d", 1): r"\d{1,2}",
+    ("H", 2): r"\d{2}",
+    ("m", 2): r"\d{2}",
+    ("s", 2): r"\d{2}",
+}
+
+
+def check_file_pattern(pattern: str) -> list[Token]:
+    """The tokens of an Amperity file pattern; PatternError unless every field is one it reads."""
+    tokens = tokenize(pattern, wildcards=True)
+    if not tokens:
+        raise PatternError("empty file pattern")
+    for token in tokens:
+        if isinstance(token, Field) and (token.letter, token.width) not in FILE_PATTERN_FIELDS:
+            raise PatternError(
+                f"file pattern {pattern!r}: {token.text!r} is not a supported date field "
+                "(use yyyy, yy, MM, M, dd, d, HH, mm, ss) and letters meant literally must be "
+                f"in single quotes, e.g. '{token.text}'"
+            )
+    return tokens
+
+
 PatternFlavor = TypingLiteral["joda", "java"]
 
 # (letter, run length) -> DuckDB code; a length missing from a letter's table is unsupported.

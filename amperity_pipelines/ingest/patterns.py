@@ -16,21 +16,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 from amperity_pipelines.config.models import FileSpec
-from amperity_pipelines.ingest.errors import MissingFileError, PatternError
-from amperity_pipelines.engines.datetime_patterns import Field, Literal, Token, Wildcard, tokenize
+from amperity_pipelines.ingest.errors import MissingFileError
+from amperity_pipelines.engines.datetime_patterns import FILE_PATTERN_FIELDS, Field, Literal, Token, Wildcard, check_file_pattern
 
-# Digits each supported file-pattern field matches. Single letters (M, d) match one or two digits.
-_FIELD_REGEX = {
-    ("y", 4): r"\d{4}",
-    ("y", 2): r"\d{2}",
-    ("M", 2): r"\d{2}",
-    ("M", 1): r"\d{1,2}",
-    ("d", 2): r"\d{2}",
-    ("d", 1): r"\d{1,2}",
-    ("H", 2): r"\d{2}",
-    ("m", 2): r"\d{2}",
-    ("s", 2): r"\d{2}",
-}
 _TIME_LETTERS = frozenset("Hms")
 _GLOB_SPECIAL = re.compile(r"([*?\[])")
 
@@ -58,7 +46,7 @@ class FilePattern:
 
     @classmethod
     def compile(cls, pattern: str) -> FilePattern:
-        tokens = tuple(tokenize(pattern, wildcards=True))
+        tokens = tuple(check_file_pattern(pattern))
         parts: list[str] = []
         for token in tokens:
             if isinstance(token, Literal):
@@ -66,16 +54,7 @@ class FilePattern:
             elif isinstance(token, Wildcard):
                 parts.append(r"[^/]*")
             else:
-                regex = _FIELD_REGEX.get((token.letter, token.width))
-                if regex is None:
-                    raise PatternError(
-                        f"file pattern {pattern!r}: {token.text!r} is not a supported date field "
-                        "(use yyyy, yy, MM, M, dd, d, HH, mm, ss) and letters meant literally must be "
-                        f"in single quotes, e.g. '{token.text}'"
-                    )
-                parts.append(f"({regex})")
-        if not tokens:
-            raise PatternError("empty file pattern")
+                parts.append(f"({FILE_PATTERN_FIELDS[token.letter, token.width]})")
         return cls(pattern, tokens, re.compile("".join(parts)))
 
     @property

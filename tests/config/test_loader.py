@@ -208,3 +208,57 @@ def test_encoding_on_parquet_is_refused(tmp_path):
     source = SOURCE.replace("customers-*.csv'\"", "customers-*.parquet'\"\n        encoding: latin-1")
     [issue] = issues_of(tmp_path, source=source)
     assert "shop.yaml:15: couriers[0].files[0]: encoding applies to text files" in issue
+
+
+# Crashes and late failures found by the config fuzz test (tests/fuzz/test_fuzz_config.py) and
+# the cases next to them: each is now a problem with its file and line.
+
+
+def test_recursive_yaml_alias_is_a_problem_not_a_recursion_error(tmp_path):
+    [issue] = issues_of(tmp_path, tenant=TENANT + "stitch: &a {tables: *a}\n")
+    assert "tenant.yaml:" in issue and "stitch.tables" in issue
+
+
+def test_config_files_not_in_utf8_name_the_line(tmp_path):
+    source = SOURCE.replace("feeds:", "# Sh\u00f6p\nfeeds:").encode("latin-1")
+    folder = write_tenant(tmp_path / "t")
+    (folder / "sources" / "shop.yaml").write_bytes(source)
+    (folder / "queries" / "emails.sql").write_bytes("SELECT 'caf\u00e9' AS x\nFROM Merged_Customers".encode("latin-1"))
+    with pytest.raises(ConfigError) as caught:
+        load_tenant(folder)
+    messages = sorted(str(i).replace(str(folder), "") for i in caught.value.issues)
+    assert messages == [
+        "/queries/emails.sql:1: not valid UTF-8: byte 0xe9 (save the file as UTF-8)",
+        "/sources/shop.yaml:2: not valid UTF-8: byte 0xf6 (save the file as UTF-8)",
+    ]
+
+
+def test_a_folder_of_time_zones_is_not_a_time_zone(tmp_path):
+    [issue] = issues_of(tmp_path, tenant=TENANT.replace("America/Los_Angeles", "America"))
+    assert "tenant.yaml:6: courier_groups[0].timezone: unknown time zone 'America'" in issue
+
+
+def test_stitch_settings_of_the_wrong_shape(tmp_path):
+    tenant = TENANT + "stitch:\n  settings:\n    preset: [1]\n    nicknames: {add: 5}\n"
+    issues = issues_of(tmp_path, tenant=tenant)
+    assert any("tenant.yaml:20: stitch.settings.preset: unknown Stitch settings preset [1]" in i for i in issues)
+    assert any("tenant.yaml:21: stitch.settings.nicknames.add: expected a list of [canonical name, nickname] pairs" in i for i in issues)
+
+
+def test_sql_files_must_be_inside_the_tenant_folder(tmp_path):
+    tenant = TENANT + "custom_domain_tables:\n  - {name: X, sql: ../../../../etc/passwd, primary_key: [a]}\n"
+    [issue] = issues_of(tmp_path, tenant=tenant)
+    assert "tenant.yaml:19: custom_domain_tables[0].sql: SQL file '../../../../etc/passwd' is not a path inside the tenant folder" in issue
+
+
+def test_file_pattern_separator_quote_and_threshold_are_checked_at_load(tmp_path):
+    pattern = "'customers/'yyyy'/'MM'/'dd'/customers-*.csv'"
+    source = SOURCE.replace(f'"{pattern}"', '"customers_yyyyMMdd.csv"\n        separator: ""\n        quote: "ab"')
+    source = source.replace("    stitch: true\n", "    stitch: true\n    error_threshold: lots%\n")
+    issues = issues_of(tmp_path, source=source)
+    assert any("shop.yaml:16: couriers[0].files[0].pattern: file pattern 'customers_yyyyMMdd.csv': 'c' is not a supported date field" in i for i in issues)
+    assert any("shop.yaml:18: couriers[0].files[0].quote: quote 'ab': expected one ASCII character" in i for i in issues)
+    assert any("shop.yaml:5: feeds[0].error_threshold: 'lots%' is not a percentage" in i for i in issues)
+    separator = SOURCE.replace("        feed: Customers\n", "        feed: Customers\n        separator: ''\n")
+    [issue] = issues_of(tmp_path / "sep", source=separator)
+    assert "couriers[0].files[0]: separator '': expected 1 to 4 bytes" in issue
