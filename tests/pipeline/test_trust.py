@@ -259,3 +259,23 @@ def test_domain_metadata_shows_feed_types_and_rows_that_add_up(shop):
     # Zed is quarantined (a bad birthdate); the new id 2 replaces the old one; 3 new people.
     assert second["dagster/row_count"].value == 4 + 5 - 1 - 1 == 7
     assert first["rows_before"].value == 0 and first["dagster/row_count"].value == 4
+
+
+def test_a_commit_lost_to_another_writer_says_so_in_one_sentence(tmp_path, monkeypatch):
+    import pyarrow as pa
+    from deltalake.exceptions import CommitFailedError
+
+    from amperity_pipelines.storage import lakehouse as storage
+    from amperity_pipelines.storage.errors import ConcurrentWriteError
+
+    store = Lakehouse(str(tmp_path / "lh"), "t")
+    store.write("query", "q", pa.table({"a": [1]}))
+
+    def conflicting(*_args, **_kwargs):
+        raise CommitFailedError("Transaction failed: version already exists")
+
+    monkeypatch.setattr(storage, "write_deltalake", conflicting)
+    with pytest.raises(ConcurrentWriteError, match="another writer committed to Delta table query/q of tenant t"):
+        store.write("query", "q", pa.table({"a": [2]}))
+    monkeypatch.undo()
+    assert store.read("query", "q").to_pylist() == [{"a": 1}]
