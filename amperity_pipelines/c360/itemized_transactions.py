@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from amperity_pipelines.config.tags import txn_column
-from amperity_pipelines.stitch.normalize import identifier_key
-from amperity_pipelines.stitch.sql import column, fill, render, table, union_all
+from amperity_pipelines.engines.sql_templates import column, fill, identifier_key, render, table, union_all
 
 if TYPE_CHECKING:
     import duckdb

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from amperity_pipelines.stitch.sql import column, fill, render, table
+from amperity_pipelines.engines.sql_templates import column, fill, render, table
 
 if TYPE_CHECKING:
     import duckdb

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from amperity_pipelines.stitch.sql import fill, render, table
+from amperity_pipelines.engines.sql_templates import fill, render, table
 
 if TYPE_CHECKING:
     import duckdb

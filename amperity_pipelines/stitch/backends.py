@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 import pyarrow as pa
 from sqlglot import exp
 
+from amperity_pipelines.engines.sql_templates import fill, render, table
 from amperity_pipelines.stitch import spark_dialect
-from amperity_pipelines.stitch.sql import fill, render, table
 
 if TYPE_CHECKING:
     import duckdb

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from amperity_pipelines.engines.sql_templates import column, fill, table, union_all
 from amperity_pipelines.stitch.exceptions import StitchInputError
 from amperity_pipelines.stitch.normalize import email_key, phone_key
 from amperity_pipelines.stitch.preprocess import address_text, clean_name, expand_words
 from amperity_pipelines.stitch.settings import BAD_VALUE_SEMANTICS, BadValueRule
-from amperity_pipelines.stitch.sql import column, fill, table, union_all
 
 BLOCKLIST_COLUMNS = ("datasource", "semantic", "value")
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from amperity_pipelines.engines.sql_templates import column, fill, table, union_all
 from amperity_pipelines.stitch.settings import STRATEGIES
-from amperity_pipelines.stitch.sql import column, fill, table, union_all
 
 LABEL_BIT = 1 << len(STRATEGIES)
 """blocked_by bit of pairs that are candidates only because a Stitch label names them."""

@@ -11,16 +11,15 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+from amperity_pipelines.engines.sql_templates import column, fill, identifier_key, table
 from amperity_pipelines.stitch.exceptions import StitchInputError
 from amperity_pipelines.stitch.normalize import (
     derived_full_name,
     email_key,
-    identifier_key,
     name_key,
     phone_key,
 )
 from amperity_pipelines.stitch.settings import DeterministicSettings
-from amperity_pipelines.stitch.sql import column, fill, table
 
 # (column, type) in Unified Coalesced order; fk_* columns go between ck and create_dt.
 PROFILE_COLUMNS: tuple[tuple[str, str], ...] = (

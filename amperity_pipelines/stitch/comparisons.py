@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
+from amperity_pipelines.engines.sql_templates import column, fill
 from amperity_pipelines.stitch.places import ADDRESS_JW, address_level, postal_level
 from amperity_pipelines.stitch.settings import Rule
-from amperity_pipelines.stitch.sql import column, fill
 from amperity_pipelines.stitch.typos import one_typo
 
 NAME_JW_HIGH, NAME_JW_LOW = 0.92, 0.80

@@ -18,10 +18,10 @@ import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
+from amperity_pipelines.engines.sql_templates import column, fill, table, union_all
 from amperity_pipelines.stitch.clustering import Conflicts
 from amperity_pipelines.stitch.comparisons import rule_predicate
 from amperity_pipelines.stitch.settings import Rule
-from amperity_pipelines.stitch.sql import column, fill, table, union_all
 
 LABEL_SEPARATOR = "\x1f"
 NAME_SEPARATOR = "\x1f"

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
+from amperity_pipelines.engines.sql_templates import fill, render, table
 from amperity_pipelines.stitch.coalesced import (
     InputColumns,
     assignment_query,
@@ -32,7 +33,6 @@ from amperity_pipelines.stitch.matching import bad_values_query, edges_query
 from amperity_pipelines.stitch.result import StitchResult, StitchStats, bucket_counts
 from amperity_pipelines.stitch.scratch import Scratch
 from amperity_pipelines.stitch.settings import DeterministicSettings
-from amperity_pipelines.stitch.sql import fill, render, table
 from amperity_pipelines.stitch.stable_ids import (
     assign_previous_ids,
     changes_query,

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from amperity_pipelines.engines.sql_templates import column, fill, table
 from amperity_pipelines.stitch.comparisons import TF_COLUMNS
-from amperity_pipelines.stitch.sql import column, fill, table
 
 IDENTITY_COLUMNS: tuple[str, ...] = (
     "given_name", "surname", "generational_suffix", "email", "phone", "address_key", "po_box", "city", "state",

@@ -16,6 +16,7 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
+from amperity_pipelines.engines.sql_templates import column, fill, render
 from amperity_pipelines.stitch.blocking import strategy_bit
 from amperity_pipelines.stitch.comparisons import COMPARISONS, TF_COLUMNS
 from amperity_pipelines.stitch.exceptions import StitchInputError
@@ -25,7 +26,6 @@ from amperity_pipelines.stitch.result import StitchResult
 from amperity_pipelines.stitch.result_files import load_tables
 from amperity_pipelines.stitch.scoring import level_column, levels_query, model_score, scores_query
 from amperity_pipelines.stitch.settings import STRATEGIES, StitchSettings
-from amperity_pipelines.stitch.sql import column, fill, render
 
 Record = tuple[str, str]
 

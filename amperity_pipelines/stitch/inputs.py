@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from amperity_pipelines.engines.sql_templates import fill, table
 from amperity_pipelines.stitch.backends import as_backend
 from amperity_pipelines.stitch.exceptions import StitchInputError
-from amperity_pipelines.stitch.sql import fill, table
 
 
 def read_columns(engine: object, name: str) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from amperity_pipelines.engines.sql_templates import column, fill, table, union_all
 from amperity_pipelines.stitch.coalesced import (
     KEY_EMAIL,
     KEY_GIVEN_NAME,
@@ -17,7 +18,6 @@ from amperity_pipelines.stitch.coalesced import (
     fk_key,
 )
 from amperity_pipelines.stitch.settings import DeterministicSettings
-from amperity_pipelines.stitch.sql import column, fill, table, union_all
 
 # Semantics the bad-value rule watches, with their key column.
 GUARDED_KEYS: tuple[tuple[str, str], ...] = (("email", KEY_EMAIL), ("phone", KEY_PHONE))

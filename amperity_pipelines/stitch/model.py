@@ -52,8 +52,8 @@ import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
+from amperity_pipelines.engines.sql_templates import fill
 from amperity_pipelines.stitch.comparisons import BY_NAME, COMPARISONS, Comparison
-from amperity_pipelines.stitch.sql import fill
 
 PRIOR_PAIRS = 20.0
 MIN_SESSION_PAIRS = 100

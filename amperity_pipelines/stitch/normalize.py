@@ -1,14 +1,15 @@
 """Normalisation of match keys, one SQL expression per kind of value.
 
 Each function takes the expression of a raw column and returns the expression of its match key:
-NULL when the value is missing or junk, so that junk never connects two records.
+NULL when the value is missing or junk, so that junk never connects two records. Foreign keys
+and loyalty IDs use `engines.sql_templates.identifier_key`, shared with the customer 360.
 """
 
 from __future__ import annotations
 
 from sqlglot import exp
 
-from amperity_pipelines.stitch.sql import fill, strings
+from amperity_pipelines.engines.sql_templates import fill, identifier_key, strings
 
 # One '@', something before it and a dot in the domain; spaces are not allowed anywhere.
 _EMAIL_SHAPE = r"[^@\s]+@[^@\s]+\.[^@\s]+"
@@ -48,11 +49,6 @@ def phone_key(value: exp.Expression, *, junk_phones: tuple[str, ...]) -> exp.Exp
         d=digits,
         junk=strings(junk_phones),
     )
-
-
-def identifier_key(value: exp.Expression) -> exp.Expression:
-    """Foreign keys and loyalty IDs: trimmed and upper-cased (FK matches are case-insensitive)."""
-    return fill("NULLIF(UPPER(TRIM(CAST($v AS VARCHAR))), '')", v=value)
 
 
 def name_key(value: exp.Expression) -> exp.Expression:

@@ -12,10 +12,10 @@ from datetime import datetime
 import pyarrow as pa
 from sqlglot import exp
 
+from amperity_pipelines.engines.sql_templates import column, fill, table
 from amperity_pipelines.stitch.comparisons import TF_COLUMNS
 from amperity_pipelines.stitch.model import category_name
 from amperity_pipelines.stitch.settings import BAD_VALUE_SEMANTICS
-from amperity_pipelines.stitch.sql import column, fill, table
 
 # blv_* columns of Unified Coalesced, in Amperity's (alphabetical) order.
 BLV_COLUMNS: tuple[str, ...] = tuple(sorted(BAD_VALUE_SEMANTICS))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from amperity_pipelines.stitch.sql import column, fill
+from amperity_pipelines.engines.sql_templates import column, fill
 from amperity_pipelines.stitch.typos import one_typo
 
 ADDRESS_JW, CITY_JW = 0.90, 0.92

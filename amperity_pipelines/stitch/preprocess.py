@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 from sqlglot import exp
 
+from amperity_pipelines.engines.sql_templates import column, fill, identifier_key, strings, table, union_all
 from amperity_pipelines.stitch import reference
 from amperity_pipelines.stitch.coalesced import InputColumns
-from amperity_pipelines.stitch.normalize import email_key, identifier_key, phone_key
+from amperity_pipelines.stitch.normalize import email_key, phone_key
 from amperity_pipelines.stitch.scratch import Scratch
-from amperity_pipelines.stitch.sql import column, fill, strings, table, union_all
 
 # Surname particles kept with the last word when a full name is split ("MARIA DE LA CRUZ").
 _SURNAME = r"((?:(?:DE|DEL|DELA|DA|DI|DOS|DU|LA|LE|VAN|VON|DER|DEN|TER|ST|SAN|SANTA|BIN|AL|EL|MAC|MC) )*[A-Z]+)$"

@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from amperity_pipelines.engines.sql_templates import fill, strings, table, union_all
 from amperity_pipelines.stitch import blocking, conflicts, duplicates, outputs, preprocess, scoring, unparseable
 from amperity_pipelines.stitch.backends import as_backend
 from amperity_pipelines.stitch.bad_values import (
@@ -53,7 +54,6 @@ from amperity_pipelines.stitch.reference import known_names_table, nickname_tabl
 from amperity_pipelines.stitch.result import StitchResult, StitchStats, bucket_counts
 from amperity_pipelines.stitch.scratch import Scratch
 from amperity_pipelines.stitch.settings import StitchSettings
-from amperity_pipelines.stitch.sql import fill, strings, table, union_all
 from amperity_pipelines.stitch.stable_ids import (
     assign_previous_ids,
     changes_query,

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from amperity_pipelines.engines.sql_templates import column, fill, table, union_all
 from amperity_pipelines.stitch.comparisons import COMPARISONS, TF_COLUMNS, rule_predicate, sk_conflict
 from amperity_pipelines.stitch.model import SCORE_BANDS, Model, match_weight, score_from_weight
 from amperity_pipelines.stitch.settings import StitchSettings
-from amperity_pipelines.stitch.sql import column, fill, table, union_all
 
 FK_OVERRIDE, SK_OVERRIDE = "fk-identical", "sk-conflict"
 LABEL_TOGETHER, LABEL_APART = "label-together", "label-apart"

@@ -1,6 +1,6 @@
 """Stitch SQL on Spark: the DuckDB-built trees, rewritten where Spark lacks a function or differs.
 
-Stitch builds every statement once, in DuckDB's dialect (`stitch.sql`). sqlglot's Spark generator
+Stitch builds every statement once, in DuckDB's dialect (`engines.sql_templates`). sqlglot's Spark generator
 translates most of it; what it cannot, or translates into something Spark runs differently, is
 rewritten here on the tree before generating, one small function per construct (each
 golden-tested in tests/stitch/test_backends.py):

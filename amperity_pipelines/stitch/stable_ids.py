@@ -14,8 +14,8 @@ from datetime import datetime
 
 from sqlglot import exp
 
+from amperity_pipelines.engines.sql_templates import fill, table, union_all
 from amperity_pipelines.stitch.scratch import Scratch
-from amperity_pipelines.stitch.sql import fill, table, union_all
 
 
 def uuid_text(hex32: exp.Expression) -> exp.Expression:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from amperity_pipelines.stitch.sql import fill
+from amperity_pipelines.engines.sql_templates import fill
 
 
 def swapped_at(value: exp.Expression, i: int) -> exp.Expression:

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+from amperity_pipelines.engines.sql_templates import column, fill, table
 from amperity_pipelines.stitch.coalesced import InputColumns
 from amperity_pipelines.stitch.exceptions import StitchInputError
 from amperity_pipelines.stitch.scratch import Scratch
-from amperity_pipelines.stitch.sql import column, fill, table
 
 CHECKED: tuple[tuple[str, str], ...] = (("birthdate", "DATE"), ("create_dt", "TIMESTAMP"), ("update_dt", "TIMESTAMP"))
 SAMPLE_SIZE = 5

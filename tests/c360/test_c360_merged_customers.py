@@ -7,7 +7,7 @@ from c360_helpers import by_id, unified_coalesced
 
 from amperity_pipelines.c360 import MERGE_GROUPS, merged_customers
 from amperity_pipelines.c360.merged_customers import completion, priority
-from amperity_pipelines.stitch.sql import render
+from amperity_pipelines.engines.sql_templates import render
 
 FULL_ADDRESS = {"address": "9 Elm St", "city": "Portland", "state": "OR", "postal": "97201"}
 

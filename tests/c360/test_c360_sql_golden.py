@@ -3,7 +3,7 @@
 from amperity_pipelines.c360 import customer_360_query
 from amperity_pipelines.c360.itemized_transactions import fk_owner_query
 from amperity_pipelines.c360.merged_customers import best_row
-from amperity_pipelines.stitch.sql import render
+from amperity_pipelines.engines.sql_templates import render
 
 
 def test_fk_owner_query():

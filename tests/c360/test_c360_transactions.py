@@ -17,7 +17,7 @@ from amperity_pipelines.c360 import (
     unified_transactions,
 )
 from amperity_pipelines.c360.transaction_attributes import milestone_columns
-from amperity_pipelines.stitch.sql import render
+from amperity_pipelines.engines.sql_templates import render
 
 UC_ROWS = [
     {"amperity_id": "A", "datasource": "pos", "pk": "1", "given_name": "Ann", "fk_pos_customer": "C1"},

@@ -13,6 +13,7 @@ import pytest
 from prob_helpers import background, register
 from sqlglot import exp
 
+from amperity_pipelines.engines.sql_templates import fill
 from amperity_pipelines.stitch import StitchSettings, stitch_records
 from amperity_pipelines.stitch.backends import Backend, DuckDBBackend, as_backend
 from amperity_pipelines.stitch.jaro_winkler import jaro_winkler, jaro_winkler_many
@@ -25,7 +26,6 @@ from amperity_pipelines.stitch.spark_dialect import (
     session_statements,
     to_spark,
 )
-from amperity_pipelines.stitch.sql import fill
 
 # --- golden Spark SQL, one rewrite at a time ----------------------------------------------------
 

@@ -5,9 +5,9 @@ import pyarrow as pa
 import pytest
 from prob_helpers import apart, person, stitch
 
+from amperity_pipelines.engines.sql_templates import render
 from amperity_pipelines.stitch import BadValueRule, StitchInputError
 from amperity_pipelines.stitch.bad_values import detected_query
-from amperity_pipelines.stitch.sql import render
 
 NAMES = "Ava Ben Cal Dee Eli Fay Gus Hal Ivy Jo Kai Liv Max Ned Oli Pam Quin Rex Sid Tia Uma Val".split()
 

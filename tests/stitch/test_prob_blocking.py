@@ -5,6 +5,7 @@ import pyarrow as pa
 import pytest
 from prob_helpers import person, stitch
 
+from amperity_pipelines.engines.sql_templates import fill, render
 from amperity_pipelines.stitch.blocking import (
     STRATEGY_FIELDS,
     block_sizes_query,
@@ -14,7 +15,6 @@ from amperity_pipelines.stitch.blocking import (
     strategy_key,
 )
 from amperity_pipelines.stitch.settings import STRATEGIES
-from amperity_pipelines.stitch.sql import fill, render
 
 RECORD = {
     "rid": 0,

@@ -10,11 +10,11 @@ import duckdb
 import pyarrow as pa
 import pytest
 
+from amperity_pipelines.engines.sql_templates import fill, render
 from amperity_pipelines.stitch import Rule
 from amperity_pipelines.stitch.comparisons import BY_NAME, rule_predicate
 from amperity_pipelines.stitch.conflicts import NAME_SEPARATOR, pairs_query, rule_semantic
 from amperity_pipelines.stitch.reference import known_names_table, nickname_table
-from amperity_pipelines.stitch.sql import fill, render
 from amperity_pipelines.stitch.typos import one_typo
 
 COLUMNS = {

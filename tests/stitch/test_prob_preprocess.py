@@ -3,6 +3,7 @@ golden SQL of the small builders."""
 
 import pytest
 
+from amperity_pipelines.engines.sql_templates import column, fill, render
 from amperity_pipelines.stitch import reference
 from amperity_pipelines.stitch.coalesced import InputColumns
 from amperity_pipelines.stitch.normalize import email_key, phone_key
@@ -21,7 +22,6 @@ from amperity_pipelines.stitch.preprocess import (
     typed_query,
     unless_listed,
 )
-from amperity_pipelines.stitch.sql import column, fill, render
 
 
 def evaluate(con, expression, values, *, maps=False):

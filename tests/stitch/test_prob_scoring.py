@@ -8,6 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from amperity_pipelines.engines.sql_templates import fill, render
 from amperity_pipelines.stitch import Rule, StitchSettings
 from amperity_pipelines.stitch.comparisons import COMPARISONS, TF_COLUMNS
 from amperity_pipelines.stitch.model import (
@@ -21,7 +22,6 @@ from amperity_pipelines.stitch.model import (
     u_probabilities,
 )
 from amperity_pipelines.stitch.scoring import level_column, scores_query
-from amperity_pipelines.stitch.sql import fill, render
 
 BY_NAME = {c.name: c for c in COMPARISONS}
 GIVEN_EXACT = BY_NAME["given_name"].top

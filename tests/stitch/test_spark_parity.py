@@ -15,10 +15,10 @@ import pyarrow as pa
 import pytest
 from prob_helpers import background, person
 
+from amperity_pipelines.engines.sql_templates import fill
 from amperity_pipelines.stitch import BadValueRule, StitchSettings, stitch_records
 from amperity_pipelines.stitch.backends import SparkBackend
 from amperity_pipelines.stitch.settings import DEFAULT_BAD_VALUE_RULES
-from amperity_pipelines.stitch.sql import fill
 
 pytestmark = pytest.mark.spark
 

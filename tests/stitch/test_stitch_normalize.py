@@ -3,9 +3,9 @@
 import duckdb
 import pytest
 
+from amperity_pipelines.engines.sql_templates import column, identifier_key, render
 from amperity_pipelines.stitch import DeterministicSettings
-from amperity_pipelines.stitch.normalize import derived_full_name, email_key, identifier_key, name_key, phone_key
-from amperity_pipelines.stitch.sql import column, render
+from amperity_pipelines.stitch.normalize import derived_full_name, email_key, name_key, phone_key
 
 DEFAULTS = DeterministicSettings()
 

@@ -2,10 +2,10 @@
 
 from datetime import datetime
 
+from amperity_pipelines.engines.sql_templates import render
 from amperity_pipelines.stitch import DeterministicSettings
 from amperity_pipelines.stitch.coalesced import InputColumns, numbered_query, typed_records
 from amperity_pipelines.stitch.matching import bad_values_query, star_edges_query
-from amperity_pipelines.stitch.sql import render
 from amperity_pipelines.stitch.stable_ids import changes_query, previous_query
 
 

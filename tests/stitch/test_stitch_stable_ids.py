@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import duckdb
 from stitch_helpers import ids_by_record, stitch
 
-from amperity_pipelines.stitch.sql import column, render
+from amperity_pipelines.engines.sql_templates import column, render
 from amperity_pipelines.stitch.stable_ids import dominant_pairs_query, record_hash, uuid_text
 
 STAMP = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)

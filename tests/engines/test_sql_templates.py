@@ -1,7 +1,7 @@
 import pytest
 from sqlglot import exp
 
-from amperity_pipelines.stitch.sql import column, fill, render, strings, table, union_all
+from amperity_pipelines.engines.sql_templates import column, fill, render, strings, table, union_all
 
 
 def test_fill_inserts_nodes_and_quotes_literals():

@@ -3,6 +3,7 @@
 A template is plain SQL in the DuckDB dialect where every variable part is a placeholder
 (`$name`, DuckDB's own parameter syntax). It is parsed once; `fill` substitutes syntax-tree
 nodes, so a table name, a column or a literal can never change the shape of the statement.
+Stitch (`stitch/`) and the customer 360 builders (`c360/`) build all their SQL this way.
 """
 
 from __future__ import annotations
@@ -81,3 +82,9 @@ def union_all(parts: list[exp.Expression]) -> exp.Expression:
 
 def render(expression: exp.Expression) -> str:
     return expression.sql(dialect=DIALECT)
+
+
+def identifier_key(value: exp.Expression) -> exp.Expression:
+    """Foreign keys and loyalty IDs as Stitch matches them: trimmed and upper-cased (FK matches
+    are case-insensitive). The customer 360 joins transactions to Unified Coalesced on the same key."""
+    return fill("NULLIF(UPPER(TRIM(CAST($v AS VARCHAR))), '')", v=value)
