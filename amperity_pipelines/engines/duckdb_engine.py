@@ -1,7 +1,14 @@
-"""The embedded engine: one DuckDB connection with bounded memory, threads and a spill folder."""
+"""The embedded engine: one DuckDB connection with bounded memory, threads and a spill folder.
+
+`connect` is the one place a DuckDB connection is set up (threads, memory limit, spill folder,
+insertion order); the pipeline's sessions (`layers.session`), the quality checks and
+`DuckDBEngine` all open theirs with it.
+"""
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -15,11 +22,50 @@ from amperity_pipelines.engines.sql import duckdb_settings, referenced_tables, t
 _NATIVE_SETTINGS: dict[str, object] = {"integer_division": False}
 
 
+@dataclass(frozen=True)
+class EngineSettings:
+    """DuckDB's resources: `None` keeps DuckDB's default (one thread per core, 80% of RAM, a
+    spill folder beside the database)."""
+
+    threads: int | None = None
+    memory_limit: str | None = None
+    """A DuckDB size ("4GB"); beyond it, sorts, joins and aggregates spill to `temp_directory`."""
+    temp_directory: str | None = None
+
+    @classmethod
+    def from_env(cls) -> EngineSettings:
+        threads = os.environ.get("AMPERITY_DUCKDB_THREADS")
+        return cls(
+            threads=int(threads) if threads else None,
+            memory_limit=os.environ.get("AMPERITY_DUCKDB_MEMORY_LIMIT"),
+            temp_directory=os.environ.get("AMPERITY_DUCKDB_TEMP"),
+        )
+
+
+def connect(settings: EngineSettings | None = None, *, database: str | Path = ":memory:") -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with `settings` (default: `EngineSettings.from_env()`).
+
+    Insertion order is not preserved: every step that needs an order says ORDER BY, and without
+    the guarantee DuckDB streams large scans and writes with less memory."""
+    settings = settings or EngineSettings.from_env()
+    config: dict[str, str | int] = {"preserve_insertion_order": False}
+    if settings.threads:
+        config["threads"] = int(settings.threads)
+    if settings.memory_limit:
+        config["memory_limit"] = settings.memory_limit
+    if settings.temp_directory:
+        Path(settings.temp_directory).mkdir(parents=True, exist_ok=True)
+        config["temp_directory"] = str(settings.temp_directory)
+    try:
+        return duckdb.connect(str(database), config=config)
+    except duckdb.Error as error:
+        raise EngineError(f"cannot open DuckDB {database} with {config}: {error}") from None
+
+
 class DuckDBEngine:
     """Runs Spark SQL and Presto SQL on DuckDB (transpiled by `engines.sql`) and native DuckDB SQL.
 
-    `memory_limit` is a DuckDB size ("4GB"); beyond it, sorts, joins and aggregates spill to
-    `temp_directory`. `None` keeps DuckDB's default (80% of RAM, one thread per core). One engine
+    `memory_limit`, `threads` and `temp_directory` are those of `EngineSettings`. One engine
     holds one connection: use it from one thread at a time.
     """
 
@@ -33,19 +79,9 @@ class DuckDBEngine:
         threads: int | None = None,
         temp_directory: str | Path | None = None,
     ) -> None:
-        config: dict[str, str | int] = {}
-        if memory_limit is not None:
-            config["memory_limit"] = memory_limit
-        if threads is not None:
-            config["threads"] = threads
-        if temp_directory is not None:
-            Path(temp_directory).mkdir(parents=True, exist_ok=True)
-            config["temp_directory"] = str(temp_directory)
+        settings = EngineSettings(threads, memory_limit, None if temp_directory is None else str(temp_directory))
         # `connection` is public so storage code can register Delta tables on it (Lakehouse.register).
-        try:
-            self.connection = duckdb.connect(str(database), config=config)
-        except duckdb.Error as error:
-            raise EngineError(f"cannot open DuckDB {database} with {config}: {error}") from None
+        self.connection = connect(settings, database=database)
 
     def execute(self, sql: str) -> None:
         try:

@@ -10,48 +10,18 @@ the Parquet files of those tables and nothing else (`allowed_paths`, then
 that back. A query that reads a file, installs an extension, attaches a database or writes a
 file fails with DuckDB's permission error even if it got past the SQL check (`engines.sql`).
 Spilling to `temp_directory` still works. Internal steps that read landing files (ingest) or
-write scratch tables (Stitch) use `connect` without the lock.
+write scratch tables (Stitch) use `engines.duckdb_engine.connect` without the lock.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import duckdb
 
 from amperity_pipelines.config.loader import STANDARD_DATABASE_TABLES, STITCH_TABLES, Tenant
+from amperity_pipelines.engines.duckdb_engine import EngineSettings, connect
 from amperity_pipelines.storage.lakehouse import Lakehouse
-
-
-@dataclass(frozen=True)
-class EngineSettings:
-    threads: int | None = None
-    memory_limit: str | None = None
-    temp_directory: str | None = None
-
-    @classmethod
-    def from_env(cls) -> EngineSettings:
-        threads = os.environ.get("AMPERITY_DUCKDB_THREADS")
-        return cls(
-            threads=int(threads) if threads else None,
-            memory_limit=os.environ.get("AMPERITY_DUCKDB_MEMORY_LIMIT"),
-            temp_directory=os.environ.get("AMPERITY_DUCKDB_TEMP"),
-        )
-
-
-def connect(settings: EngineSettings | None = None) -> duckdb.DuckDBPyConnection:
-    settings = settings or EngineSettings.from_env()
-    con = duckdb.connect()
-    if settings.threads:
-        con.execute(f"SET threads = {int(settings.threads)}")
-    if settings.memory_limit:
-        con.execute("SET memory_limit = ?", [settings.memory_limit])
-    if settings.temp_directory:
-        con.execute("SET temp_directory = ?", [settings.temp_directory])
-    con.execute("SET preserve_insertion_order = false")
-    return con
 
 
 def database_storage_name(database: str, table: str) -> str:

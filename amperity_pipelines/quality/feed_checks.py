@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from amperity_pipelines.config.loader import DomainTable, Tenant
 from amperity_pipelines.config.quality_models import FeedQualitySpec
-from amperity_pipelines.layers.session import connect
+from amperity_pipelines.engines.duckdb_engine import connect
 from amperity_pipelines.quality.expectations import derive_suite
 from amperity_pipelines.quality.gx_validation import ValidationOutcome, validate_frame
 from amperity_pipelines.storage.lakehouse import Lakehouse

@@ -18,7 +18,7 @@ import duckdb
 
 from amperity_pipelines.config.loader import Tenant
 from amperity_pipelines.config.quality_models import VALUES_PER_ID_CHECKS, StitchQualitySpec, ValuesPerIdLimit
-from amperity_pipelines.layers.session import connect
+from amperity_pipelines.engines.duckdb_engine import connect
 from amperity_pipelines.stitch.result import SIZE_BUCKETS
 from amperity_pipelines.storage.lakehouse import Lakehouse
 

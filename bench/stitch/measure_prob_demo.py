@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from amperity_pipelines.config.loader import load_tenant
-from amperity_pipelines.layers.session import connect
+from amperity_pipelines.engines.duckdb_engine import connect
 from amperity_pipelines.layers.stitching import records_sql
 from amperity_pipelines.stitch import stitch_deterministic, stitch_records
 from amperity_pipelines.storage.lakehouse import Lakehouse
