@@ -97,6 +97,8 @@ def _print_summary(tenant: Tenant, resource, summary) -> None:
     print(f"\n{'Succeeded' if summary.success else 'FAILED'} in {summary.seconds:.1f} s")
     for failure in summary.failures:
         print(f"  error: {failure}")
+    for warning in summary.warnings:
+        print(f"  warning: {warning}")
     if summary.tables:
         print("\nTables (rows), Delta Lake under " + str(Path(resource.root).absolute() / tenant.name) + ":")
         width = max(len(f"{layer}/{name}") for layer, name, _ in summary.tables)

@@ -8,6 +8,7 @@ import os
 import socket
 import time
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -15,10 +16,12 @@ from dagster._core.definitions.repository_definition import SINGLETON_REPOSITORY
 from dagster._core.storage.tags import REPOSITORY_LABEL_TAG
 
 from amperity_pipelines.assets.keys import op_name
+from amperity_pipelines.assets.partitions import is_partitioned, partition_keys, partition_tags, tenant_partitions
 from amperity_pipelines.config.loader import Tenant
 from amperity_pipelines.definitions import CODE_LOCATION, build_definitions
 from amperity_pipelines.instance.run_launcher import HOST_TAG
 from amperity_pipelines.jobs import all_assets_job_name
+from amperity_pipelines.layers.domain import LoadWindow, pending_files
 from amperity_pipelines.resources import LakehouseResource
 from amperity_pipelines.storage.lakehouse import LAYERS
 
@@ -32,6 +35,66 @@ class RunSummary:
     stitch: dict = field(default_factory=dict)
     exports: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DayPlan:
+    """Which days of the dated feeds a run covers: its partition tags, and the dated feeds it
+    leaves out (no day to load)."""
+
+    tags: dict[str, str] = field(default_factory=dict)
+    skip: list[dg.AssetKey] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def selection(self, job_def) -> list[dg.AssetKey]:
+        return [key for key in job_def.asset_layer.selected_asset_keys if key not in self.skip]
+
+
+def plan_days(tenant: Tenant, resource: LakehouseResource, feeds: list[dg.AssetKey], window: dict) -> DayPlan:
+    """The days a run loads: `day`, or `[start, end)`, or else the days of the files not loaded yet.
+
+    Raises ValueError for a day outside the tenant's partitions or a file dated before them."""
+    partitions = tenant_partitions(tenant)
+    dated = [key for key in feeds if is_partitioned(tenant, tenant.domain_table(key.path[2]))]
+    asked = any(window.get(name) for name in ("day", "start", "end"))
+    if partitions is None or not dated:
+        if asked:
+            raise ValueError(f"--day/--start/--end choose days of dated feeds; this run loads none (tenant {tenant.name})")
+        return DayPlan()
+    first_day, last_day = partition_keys(partitions)
+    if asked:
+        if window.get("day"):
+            first = last = date.fromisoformat(window["day"])
+        else:
+            if not (window.get("start") and window.get("end")):
+                raise ValueError("give both --start and --end (a [start, end) range of file dates), or --day")
+            first, last = date.fromisoformat(window["start"]), date.fromisoformat(window["end"]) - timedelta(days=1)
+            if last < first:
+                raise ValueError(f"--end {window['end']} must be after --start {window['start']}")
+        if first < first_day or last > last_day:
+            raise ValueError(
+                f"days {first}..{last} are outside tenant {tenant.name}'s partitions ({first_day}..{last_day}; "
+                "partitions.start_date in tenant.yaml sets the first)"
+            )
+        return DayPlan(tags=partition_tags(first, last))
+    lakehouse = resource.for_tenant(tenant.name)
+    pending = []
+    for key in dated:
+        found, _ = pending_files(tenant, tenant.domain_table(key.path[2]), lakehouse, resource.landing, LoadWindow(files=tuple(window.get("files", ()))))
+        pending += [(entry.landed.file_date, entry.relative) for entry in found]
+    early = sorted(f"{name} ({day})" for day, name in pending if day < first_day)
+    if early:
+        raise ValueError(
+            f"{len(early)} file(s) are dated before tenant {tenant.name}'s partitions start ({first_day}): "
+            f"{', '.join(early[:5])}; set partitions.start_date in tenant.yaml to an earlier day"
+        )
+    late = sorted(f"{name} ({day})" for day, name in pending if day > last_day)
+    warnings = [f"{len(late)} file(s) dated after today wait for their day: {', '.join(late[:5])}"] if late else []
+    days = sorted(day for day, _ in pending if day <= last_day)
+    if not days:
+        return DayPlan(skip=dated, warnings=warnings)  # nothing new: the dated feeds keep their tables
+    return DayPlan(tags=partition_tags(days[0], days[-1]), warnings=warnings)
 
 
 class _ProgressHandler(logging.Handler):
@@ -106,15 +169,24 @@ def materialize_tenant(
     run_config: dict = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     if progress:
         run_config["loggers"]["progress"] = {}
-    if window:
-        selected = job_def.asset_layer.selected_asset_keys
-        run_config["ops"] = {
-            op_name(key): {"config": window}
-            for key in selected
-            if key.path[1] == "domain" and tenant.domain_table(key.path[2]).feed is not None
-        }
-    result = job_def.execute_in_process(run_config=run_config, instance=instance(), raise_on_error=False, tags=run_tags())
-    summary = RunSummary(success=result.success, seconds=time.monotonic() - started)
+    window = window or {}
+    feeds = [key for key in job_def.asset_layer.selected_asset_keys if key.path[1] == "domain" and tenant.domain_table(key.path[2]).feed]
+    plan = plan_days(tenant, resource, feeds, window)
+    if window.get("files"):
+        run_config["ops"] = {op_name(key): {"config": {"files": list(window["files"])}} for key in feeds if key not in plan.skip}
+    selection = plan.selection(job_def) if plan.skip else None
+    if selection == []:  # a job of dated feeds only, with no file to load
+        summary = RunSummary(success=True, seconds=time.monotonic() - started, warnings=[*plan.warnings, "no new files: nothing to run"])
+        summarise(tenant, resource, summary)
+        return summary
+    result = job_def.execute_in_process(
+        run_config=run_config,
+        instance=instance(),
+        raise_on_error=False,
+        tags={**run_tags(), **plan.tags},
+        asset_selection=selection,
+    )
+    summary = RunSummary(success=result.success, seconds=time.monotonic() - started, warnings=plan.warnings)
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             error = event.event_specific_data.error

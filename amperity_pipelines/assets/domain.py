@@ -7,6 +7,7 @@ import dagster as dg
 
 from amperity_pipelines.assets.keys import domain_key
 from amperity_pipelines.assets.metadata import table_metadata
+from amperity_pipelines.assets.partitions import days_of, is_partitioned, tenant_partitions
 from amperity_pipelines.assets.pools import DUCKDB_POOL
 from amperity_pipelines.config.loader import DomainTable, Tenant
 from amperity_pipelines.engines.sql import referenced_tables
@@ -15,24 +16,26 @@ from amperity_pipelines.resources import LakehouseResource
 
 
 class CourierRunConfig(dg.Config):
-    """Which files a run loads. Empty = every file not loaded yet, whatever its date."""
+    """Which files a run loads, within its partitions' days (a dated feed) or all of them:
+    `files` limits the run to those files (a courier's sensor names what it saw), `reload`
+    loads files again that the ledger says were loaded."""
 
-    day: str | None = None
-    start: str | None = None
-    end: str | None = None
     files: list[str] = []
     reload: bool = False
 
-    def window(self) -> LoadWindow:
-        parse = lambda value: date.fromisoformat(value) if value else None  # noqa: E731
-        return LoadWindow(parse(self.day), parse(self.start), parse(self.end), tuple(self.files), self.reload)
+    def window(self, days: tuple[date, date] | None) -> LoadWindow:
+        start, end = days or (None, None)
+        return LoadWindow(start=start, end=end, files=tuple(self.files), reload=self.reload)
 
 
 def feed_asset(tenant: Tenant, table: DomainTable) -> dg.AssetsDefinition:
     feed = table.feed
+    partitions = tenant_partitions(tenant) if is_partitioned(tenant, table) else None
 
     @dg.asset(
         pool=DUCKDB_POOL,
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run() if partitions else None,
         key=domain_key(tenant.name, table.key),
         group_name=f"{tenant.name}_domain",
         kinds={"delta", "duckdb"},
@@ -41,8 +44,9 @@ def feed_asset(tenant: Tenant, table: DomainTable) -> dg.AssetsDefinition:
         tags={"source": table.source},
     )
     def _load(context: dg.AssetExecutionContext, config: CourierRunConfig, lakehouse: LakehouseResource):
+        days = days_of(context.partition_time_window) if partitions else None
         report = load_domain_table(
-            tenant, table, lakehouse.for_tenant(tenant.name), lakehouse.landing, config.window(), on_wait=context.log.warning
+            tenant, table, lakehouse.for_tenant(tenant.name), lakehouse.landing, config.window(days), on_wait=context.log.warning
         )
         if report.recovered:
             context.log.warning(

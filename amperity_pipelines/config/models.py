@@ -8,6 +8,7 @@ maps every error back to a file and line.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -472,6 +473,20 @@ class OrchestrationSpec(StrictModel):
         return self
 
 
+class PartitionsSpec(StrictModel):
+    """Daily partitions of the feeds whose courier patterns carry a date (tenant.yaml `partitions:`)."""
+
+    start_date: date = date(2025, 1, 1)
+    """The first day a feed's files can carry; earlier files are reported, not loaded."""
+    timezone: str | None = None
+    """Time zone of the days; default: the courier groups' time zone (they must agree), else UTC."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str | None) -> str | None:
+        return None if value is None else CourierGroupSpec._tz(value)
+
+
 class TenantSpec(StrictModel):
     """tenant.yaml: everything that is not a source."""
 
@@ -485,8 +500,24 @@ class TenantSpec(StrictModel):
     data_templates: list[DataTemplateSpec] = Field(default_factory=list)
     orchestrations: list[OrchestrationSpec] = Field(default_factory=list)
     quality: QualitySpec = QualitySpec()
+    partitions: PartitionsSpec = PartitionsSpec()
 
     @field_validator("tenant")
     @classmethod
     def _name(cls, value: str) -> str:
         return check_identifier(value)
+
+    @model_validator(mode="after")
+    def _one_partition_timezone(self) -> TenantSpec:
+        zones = sorted({group.timezone for group in self.courier_groups})
+        if self.partitions.timezone is None and len(zones) > 1:
+            raise ValueError(
+                f"courier groups use several time zones ({', '.join(zones)}): set partitions.timezone, the time zone "
+                "of the days the feeds' daily partitions stand for"
+            )
+        return self
+
+    @property
+    def partition_timezone(self) -> str:
+        zones = {group.timezone for group in self.courier_groups}
+        return self.partitions.timezone or (zones.pop() if len(zones) == 1 else "UTC")

@@ -132,7 +132,7 @@ def test_sensor_cursor_survives_restarts(shop):
     instance = dg.DagsterInstance.ephemeral()
 
     def tick(cursor):
-        with dg.build_sensor_context(instance=instance, cursor=cursor, resources={"lakehouse": resource}) as context:
+        with dg.build_sensor_context(instance=instance, cursor=cursor, resources={"lakehouse": resource}, definitions=defs) as context:
             result = sensor.evaluate_tick(context)
         return result.run_requests, result.cursor
 
@@ -143,6 +143,7 @@ def test_sensor_cursor_survives_restarts(shop):
     [request], cursor = tick(cursor)
     files = request.run_config["ops"][op_name(dg.AssetKey(["shop", "domain", "Shop_Customers"]))]["config"]["files"]
     assert files == ["shop/customers/2026/11/25/customers-1.csv", "shop/customers/2026/11/25/customers-2.csv"]
+    assert request.partition_key == "2026-11-25"
 
     # A restarted daemon starts from the saved cursor: nothing is requested twice...
     requests, cursor = tick(cursor)
@@ -153,6 +154,7 @@ def test_sensor_cursor_survives_restarts(shop):
     assert request.run_config["ops"][op_name(dg.AssetKey(["shop", "domain", "Shop_Customers"]))]["config"]["files"] == [
         "shop/customers/2026/11/24/customers-1.csv"
     ]
+    assert request.partition_key == "2026-11-24"
 
 
 def test_sensor_requested_files_load_once(shop):
