@@ -30,22 +30,16 @@ from pathlib import Path
 import duckdb
 from sqlglot import exp
 
-from amperity_pipelines.config.loader import (
-    STANDARD_DATABASE_TABLES,
-    STITCH_TABLES,
-    ConfigError,
-    ConfigIssue,
-    DomainTable,
-    Tenant,
-)
+from amperity_pipelines.config.loader import ConfigError, ConfigIssue, DomainTable, Tenant
 from amperity_pipelines.config.models import DatabaseSpec
+from amperity_pipelines.config.standard_tables import C360_TABLES, STANDARD_TABLES, STITCH_TABLES, standard_table
 from amperity_pipelines.engines.errors import SqlError
 from amperity_pipelines.engines.sql import parse, transpile
 from amperity_pipelines.ingest.casting import duckdb_type
 
 __all__ = ["check_tenant_columns", "inferred_columns", "validate_tenant"]
 
-_STITCH_CODE = ("stitch", "layers/stitching.py", "config/stitch_settings.py")
+_STITCH_CODE = ("stitch", "layers/stitching.py", "config/stitch_settings.py", "config/standard_tables.py")
 """Package paths whose source decides the Stitch tables' columns (the cache key includes them)."""
 
 
@@ -127,17 +121,17 @@ class _Check:
         return True
 
     def database_tables(self, database: DatabaseSpec, *, stitched: bool) -> None:
-        from amperity_pipelines.layers.database import transaction_tables
+        from amperity_pipelines.layers.database import c360_relation, transaction_tables
 
-        inputs = dict(_C360_INPUTS)
-        inputs["Unified_Itemized_Transactions"] += tuple(t.name for t in transaction_tables(self.tenant))
+        transactions = tuple(t.name for t in transaction_tables(self.tenant))
         created: list[str] = []
-        for name in _C360_ORDER:
-            if not stitched or self.unknown & set(inputs[name]):
+        for name in C360_TABLES:
+            inputs = {table for i in standard_table(name).inputs for table in (transactions if i == "transactions" else (i,))}
+            if not stitched or self.unknown & inputs:
                 self.unknown.add(name)
                 continue
             try:
-                relation = _c360_relation(self.tenant, self.con, database, name)
+                relation = c360_relation(self.tenant, self.con, database, name)
                 relation.limit(0).create(name)
                 self.as_stored(name)
                 created.append(name)
@@ -217,43 +211,10 @@ class _Check:
         self.issues.append(ConfigIssue(path, line, "", message))
 
 
-# Customer 360 tables in build order, and the tables each one reads (Unified Itemized
-# Transactions reads the tenant's transaction tables too).
-_C360_ORDER = tuple(name for name in STANDARD_DATABASE_TABLES if name not in STITCH_TABLES)
-_C360_INPUTS = {
-    "Merged_Customers": ("Unified_Coalesced",),
-    "Unified_Itemized_Transactions": ("Unified_Coalesced",),
-    "Unified_Transactions": ("Unified_Itemized_Transactions",),
-    "Transaction_Attributes": ("Unified_Transactions",),
-    "Customer_360": ("Merged_Customers", "Transaction_Attributes"),
-}
-
 # DuckDB's binder: `Table "c" does not have a column named "emial"` and
 # `Referenced column "emial" not found in FROM clause!`.
 _COLUMN_OF_TABLE = re.compile(r'Table "([^"]+)" does not have a column named "([^"]+)"')
 _COLUMN = re.compile(r'Referenced column "([^"]+)" not found')
-
-
-def _c360_relation(tenant: Tenant, con: duckdb.DuckDBPyConnection, database: DatabaseSpec, name: str) -> duckdb.DuckDBPyRelation:
-    """The builder of customer 360 table `name`, called the way `layers.database` calls it."""
-    from amperity_pipelines import c360
-    from amperity_pipelines.layers.database import datasource_priorities, transaction_tables
-
-    if name == "Merged_Customers":
-        return c360.merged_customers(
-            con,
-            "Unified_Coalesced",
-            source_priority=datasource_priorities(tenant, database.source_priority),
-            field_priority={group: datasource_priorities(tenant, p) for group, p in database.field_priority.items()},
-        )
-    if name == "Unified_Itemized_Transactions":
-        sources = [c360.TxnSource.from_tags(t.name, t.name, t.tags) for t in transaction_tables(tenant)]
-        return c360.unified_itemized_transactions(con, sources, unified_coalesced="Unified_Coalesced")
-    if name == "Unified_Transactions":
-        return c360.unified_transactions(con, "Unified_Itemized_Transactions")
-    if name == "Transaction_Attributes":
-        return c360.transaction_attributes(con, "Unified_Transactions")
-    return c360.customer_360(con, "Merged_Customers", "Transaction_Attributes")
 
 
 def _read_tables(tree: exp.Expr) -> dict[str, str]:
@@ -316,7 +277,6 @@ def _run_stitch(
     """Run the tenant's Stitch over two placeholder records (NULL values, two datasources) on a
     separate connection, and return the Stitch tables' columns and types."""
     from amperity_pipelines.config.stitch_settings import parse_settings
-    from amperity_pipelines.layers.stitching import OUTPUT_TABLES
     from amperity_pipelines.stitch import DeterministicSettings, stitch_deterministic, stitch_records
 
     scratch = duckdb.connect()
@@ -332,10 +292,10 @@ def _run_stitch(
         result = stitch_records(scratch, "records", settings=settings)
     produced = result.tables()
     schemas = {}
-    for name, key in OUTPUT_TABLES.items():
-        if key in produced:
-            scratch.register("__output", produced[key])
-            schemas[name] = [(row[0], row[1]) for row in scratch.execute("DESCRIBE __output").fetchall()]
+    for table in STANDARD_TABLES:
+        if table.result_key in produced:
+            scratch.register("__output", produced[table.result_key])
+            schemas[table.name] = [(row[0], row[1]) for row in scratch.execute("DESCRIBE __output").fetchall()]
             scratch.unregister("__output")
     scratch.close()
     return schemas

@@ -3,29 +3,25 @@
 
 import dagster as dg
 
-from amperity_pipelines.assets.keys import database_key, domain_key, stitch_key
+from amperity_pipelines.assets.keys import database_key, domain_key
 from amperity_pipelines.assets.metadata import table_metadata
 from amperity_pipelines.assets.pools import DUCKDB_POOL
 from amperity_pipelines.config.loader import Tenant
 from amperity_pipelines.config.models import DatabaseSpec
+from amperity_pipelines.config.standard_tables import C360_TABLES, standard_table
 from amperity_pipelines.engines.sql import referenced_tables
-from amperity_pipelines.layers.database import STANDARD_TABLES, build_database_table, transaction_tables
+from amperity_pipelines.layers.database import build_database_table, transaction_tables
 from amperity_pipelines.resources import LakehouseResource
 
 
 def _standard_deps(tenant: Tenant, database: DatabaseSpec, table: str) -> list[dg.AssetKey]:
-    upstream = {
-        "Merged_Customers": [stitch_key(tenant.name, "Unified_Coalesced")],
-        "Unified_Itemized_Transactions": [stitch_key(tenant.name, "Unified_Coalesced")]
-        + [domain_key(tenant.name, t.key) for t in transaction_tables(tenant)],
-        "Unified_Transactions": [database_key(tenant.name, database.name, "Unified_Itemized_Transactions")],
-        "Transaction_Attributes": [database_key(tenant.name, database.name, "Unified_Transactions")],
-        "Customer_360": [
-            database_key(tenant.name, database.name, "Merged_Customers"),
-            database_key(tenant.name, database.name, "Transaction_Attributes"),
-        ],
-    }
-    return upstream[table]
+    deps = []
+    for upstream in standard_table(table).inputs:
+        if upstream == "transactions":
+            deps += [domain_key(tenant.name, t.key) for t in transaction_tables(tenant)]
+        else:
+            deps.append(database_key(tenant.name, database.name, upstream))
+    return deps
 
 
 def _custom_deps(tenant: Tenant, database: DatabaseSpec, sql: str) -> list[dg.AssetKey]:
@@ -64,8 +60,9 @@ def database_assets(tenant: Tenant) -> list[dg.AssetsDefinition]:
         return []
     assets = []
     for database in tenant.spec.databases:
-        for table, description in STANDARD_TABLES.items():
-            assets.append(database_table_asset(tenant, database, table, _standard_deps(tenant, database, table), description))
+        for table in C360_TABLES:
+            deps = _standard_deps(tenant, database, table)
+            assets.append(database_table_asset(tenant, database, table, deps, standard_table(table).description))
         for custom in database.tables:
             sql = tenant.sql_files[custom.sql]
             assets.append(

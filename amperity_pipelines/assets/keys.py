@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from amperity_pipelines.config.loader import STITCH_TABLES
+from amperity_pipelines.config.standard_tables import STITCH_TABLES
 
 
 def domain_key(tenant: str, table_key: str) -> dg.AssetKey:
@@ -18,6 +18,7 @@ def stitch_key(tenant: str, table: str) -> dg.AssetKey:
 
 
 def database_key(tenant: str, database: str, table: str) -> dg.AssetKey:
+    """A table a database holds: a Stitch table is the tenant's one Stitch asset whatever the database."""
     if table in STITCH_TABLES:
         return stitch_key(tenant, table)
     return dg.AssetKey([tenant, "database", database, table])

@@ -7,32 +7,10 @@ from amperity_pipelines.assets.keys import domain_key, stitch_key
 from amperity_pipelines.assets.metadata import table_metadata
 from amperity_pipelines.assets.pools import DUCKDB_POOL
 from amperity_pipelines.config.loader import Tenant
-from amperity_pipelines.layers.stitching import StitchReport, run_stitch, write_report
+from amperity_pipelines.config.standard_tables import STITCH_TABLES, standard_table, stitch_inputs
+from amperity_pipelines.layers.stitching import REPORTED_TABLES, StitchReport, run_stitch, write_report
 from amperity_pipelines.resources import LakehouseResource
 from amperity_pipelines.reports_server import report_url
-
-STITCH_OUTPUTS = {
-    "Unified_Preprocessed_Raw": "Preprocessed (normalised) values per record, bad values nulled; what the model compared.",
-    "Stitch_Bad_Values": "Values ignored for matching (detected as shared by too many people, or from the blocklist).",
-    "Stitch_Blocking_Keys": "Which blocking key put which record into which block, per strategy; oversized blocks flagged.",
-    "Unified_Scores": "Scored pairs inside each cluster: source1, pk1, source2, pk2, score 0-5, match category and type.",
-    "Unified_Coalesced": "One row per stitched source record with its amperity_id (original PII values, bad-value flags, component).",
-    "Unified_Changes_Pks": "Per-record changes against the previous Stitch run: added, deleted, updated (moved).",
-    "Unified_Changes_Clusters": "Per-Amperity-ID changes against the previous run: added, deleted, merged, split, updated.",
-}
-"""In the order Stitch makes them (and yields them)."""
-
-STITCH_STAGES = {
-    "Unified_Preprocessed_Raw": ("domain",),
-    "Stitch_Bad_Values": ("Unified_Preprocessed_Raw", "blocklist"),
-    "Stitch_Blocking_Keys": ("Unified_Preprocessed_Raw", "Stitch_Bad_Values"),
-    "Unified_Scores": ("Stitch_Blocking_Keys", "labels"),
-    "Unified_Coalesced": ("Unified_Scores",),
-    "Unified_Changes_Pks": ("Unified_Coalesced",),
-    "Unified_Changes_Clusters": ("Unified_Changes_Pks",),
-}
-"""What each Stitch output is made from, for the lineage graph: the stitched domain tables enter
-once (preprocessing), the labels at scoring and the blocklist at bad values."""
 
 
 def stitch_assets(tenant: Tenant) -> list[dg.AssetsDefinition]:
@@ -45,22 +23,27 @@ def stitch_assets(tenant: Tenant) -> list[dg.AssetsDefinition]:
         name = getattr(spec, role)
         inputs[role] = [domain_key(tenant.name, tenant.domain_table(name).key)] if name else []
 
+    # The tables this matching writes, in the order Stitch makes (and yields) them; lineage from
+    # the catalogue's inputs: the stitched tables enter once (preprocessing), the labels at
+    # scoring and the blocklist at bad values.
+    outputs = [name for name in STITCH_TABLES if spec.matching in standard_table(name).matchings]
+
     def deps(name: str) -> list[dg.AssetKey]:
         found = []
-        for upstream in STITCH_STAGES[name]:
-            found += inputs.get(upstream, [stitch_key(tenant.name, upstream)] if upstream in STITCH_OUTPUTS else [])
+        for upstream in stitch_inputs(name, spec.matching):
+            found += inputs.get(upstream, [stitch_key(tenant.name, upstream)] if upstream in outputs else [])
         return found
 
     specs = [
         dg.AssetSpec(
             stitch_key(tenant.name, name),
             deps=deps(name),
-            description=description,
+            description=standard_table(name).description,
             group_name=f"{tenant.name}_stitch",
             kinds={"delta", "duckdb"},
             skippable=name != "Unified_Coalesced",
         )
-        for name, description in STITCH_OUTPUTS.items()
+        for name in outputs
     ]
 
     @dg.multi_asset(
@@ -76,7 +59,7 @@ def stitch_assets(tenant: Tenant) -> list[dg.AssetsDefinition]:
             f"Stitch: {report.records} records from {len(report.tables)} tables -> {report.amperity_ids} Amperity IDs "
             f"(dedupe rate {report.dedupe_rate:.1%}); seconds per stage {report.stats.stage_seconds}"
         )
-        for name in STITCH_OUTPUTS:
+        for name in outputs:
             if name not in report.versions:
                 continue
             extra = _figures(report) if name == "Unified_Coalesced" else {}
@@ -121,7 +104,7 @@ def stitch_report_asset(tenant: Tenant) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=dg.AssetKey([tenant.name, "reports", "Stitch_QA_Report"]),
-        deps=[stitch_key(tenant.name, "Unified_Coalesced"), stitch_key(tenant.name, "Unified_Scores")],
+        deps=[stitch_key(tenant.name, name) for name in REPORTED_TABLES if tenant.spec.stitch.matching in standard_table(name).matchings],
         group_name=f"{tenant.name}_stitch",
         kinds={"html"},
         description="Stitch QA report: headline figures, cluster sizes, source overlap, scores and example clusters.",

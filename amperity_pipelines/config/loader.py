@@ -20,31 +20,12 @@ from amperity_pipelines.config.models import (
     SourceSpec,
     TenantSpec,
 )
+from amperity_pipelines.config.standard_tables import is_standard, written_tables
 from amperity_pipelines.config.stitch_settings import parse_settings
 from amperity_pipelines.config.yaml_lines import ConfigTextError, LocatedYaml, load_located, read_utf8
 from amperity_pipelines.engines.errors import SqlError
 from amperity_pipelines.engines.sql import referenced_tables
 from amperity_pipelines.quality.catalog import expectation_problems
-
-# The Stitch tables queries can read, by SQL name (stored in the stitch layer under the same name).
-STITCH_TABLES = (
-    "Unified_Coalesced",
-    "Unified_Changes_Pks",
-    "Unified_Changes_Clusters",
-    "Unified_Scores",
-    "Unified_Preprocessed_Raw",
-    "Stitch_Blocking_Keys",
-    "Stitch_Bad_Values",
-)
-STANDARD_DATABASE_TABLES = (
-    *STITCH_TABLES,
-    "Merged_Customers",
-    "Unified_Itemized_Transactions",
-    "Unified_Transactions",
-    "Transaction_Attributes",
-    "Customer_360",
-)
-
 
 @dataclass(frozen=True)
 class ConfigIssue:
@@ -293,10 +274,24 @@ def _check_references(tenant: Tenant, source_files: dict[str, Path], issues: lis
                 tenant_issue(("courier_groups", gi, "couriers", ci),
                              f"unknown courier {courier!r}: expected one of {', '.join(sorted(courier_names)) or '(none defined)'}")
 
-    database_tables = set(STANDARD_DATABASE_TABLES)
+    wanted = tenant.spec.stitch.tables
+    stitches = bool(wanted) if wanted is not None else any(
+        spec.stitch for spec in [*(f for s in tenant.sources for f in s.feeds), *tenant.spec.custom_domain_tables]
+    )
+    matching = tenant.spec.stitch.matching if stitches else None
+    standard = {t.name for t in written_tables(matching)}
+
+    def not_written(table: str) -> str:
+        """Why a standard table that this tenant never writes cannot be read."""
+        if matching is None:
+            return f"{table} is written by Stitch and tenant {tenant.name} stitches nothing"
+        written = ", ".join(t.name for t in written_tables(matching) if t.layer == "stitch")
+        return f"{table} is not written by {matching} Stitch (its Stitch tables: {written})"
+
+    database_tables = set(standard)
     databases = {}
     for di, database in enumerate(tenant.spec.databases):
-        databases[database.name] = set(STANDARD_DATABASE_TABLES)
+        databases[database.name] = set(standard)
         for ti, table in enumerate(database.tables):
             allowed = known_tables | databases[database.name]
             _read_sql(tenant, table.sql, "spark", tenant_file, located, ("databases", di, "tables", ti, "sql"), issues, allow_tables=allowed)
@@ -311,7 +306,8 @@ def _check_references(tenant: Tenant, source_files: dict[str, Path], issues: lis
             continue
         for table in tables:
             if table not in known_tables and table not in database_tables:
-                issues.append(ConfigIssue(query.path, None, "", f"query {name!r} reads unknown table {table!r}"))
+                why = f": {not_written(table)}" if is_standard(table) else ""
+                issues.append(ConfigIssue(query.path, None, "", f"query {name!r} reads unknown table {table!r}{why}"))
 
     destinations = {d.name for d in tenant.spec.destinations}
     templates = {t.name for t in tenant.spec.data_templates}
@@ -320,7 +316,9 @@ def _check_references(tenant: Tenant, source_files: dict[str, Path], issues: lis
             tenant_issue(("orchestrations", oi, "query"), f"unknown query {orch.query!r}: expected one of {', '.join(sorted(tenant.queries))}")
         if orch.database_table:
             database, _, table = orch.database_table.partition(".")
-            if database not in databases or table not in databases[database]:
+            if database in databases and is_standard(table) and table not in databases[database]:
+                tenant_issue(("orchestrations", oi, "database_table"), f"database table {orch.database_table!r}: {not_written(table)}")
+            elif database not in databases or table not in databases[database]:
                 tenant_issue(("orchestrations", oi, "database_table"),
                              f"unknown database table {orch.database_table!r}: expected <Database>.<Table>, e.g. Customer_360.Merged_Customers")
         if orch.destination not in destinations:

@@ -11,9 +11,10 @@ import pyarrow as pa
 
 from amperity_pipelines.config.loader import Tenant
 from amperity_pipelines.config.models import OrchestrationSpec
+from amperity_pipelines.config.standard_tables import database_storage_name, is_standard, standard_table
 from amperity_pipelines.destinations import apply_template, write_export
 from amperity_pipelines.engines.sql import duckdb_settings, referenced_tables, transpile
-from amperity_pipelines.layers.session import database_storage_name, open_session
+from amperity_pipelines.layers.session import open_session
 from amperity_pipelines.storage.lakehouse import Lakehouse
 
 
@@ -79,8 +80,9 @@ def orchestration_data(tenant: Tenant, lakehouse: Lakehouse, orchestration: Orch
     if orchestration.query:
         return lakehouse.stream("query", orchestration.query)
     database, _, table = orchestration.database_table.partition(".")
-    if table in ("Unified_Coalesced", "Unified_Changes_Pks"):
-        return lakehouse.stream("stitch", table)
+    if is_standard(table):
+        standard = standard_table(table)
+        return lakehouse.stream(standard.layer, standard.storage_name(database))
     return lakehouse.stream("database", database_storage_name(database, table))
 
 

@@ -1,26 +1,21 @@
-"""Database layer: the customer 360 tables, built in DuckDB from Stitch output and tagged
-transaction tables, and the tenant's custom Spark SQL database tables."""
+"""Database layer: the customer 360 tables (`config.standard_tables`), built in DuckDB from Stitch
+output and tagged transaction tables, and the tenant's custom Spark SQL database tables."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import duckdb
+
 from amperity_pipelines import c360
 from amperity_pipelines.config.loader import DomainTable, Tenant
 from amperity_pipelines.config.models import DatabaseSpec
+from amperity_pipelines.config.standard_tables import C360_TABLES, database_storage_name
 from amperity_pipelines.engines.sql import transpile
-from amperity_pipelines.layers.session import database_storage_name, open_session
+from amperity_pipelines.layers.session import open_session
 from amperity_pipelines.storage.lakehouse import Lakehouse
 
 STREAM_BATCH_ROWS = 1 << 17
-
-STANDARD_TABLES = {
-    "Merged_Customers": "One row per Amperity ID with the best value per attribute group and its provenance.",
-    "Unified_Itemized_Transactions": "Every order line from every txn-item tagged table, with the buyer's amperity_id.",
-    "Unified_Transactions": "One row per order, rolled up from Unified Itemized Transactions.",
-    "Transaction_Attributes": "Per Amperity ID: first, second and latest orders and lifetime purchase metrics.",
-    "Customer_360": "Merged Customers joined to Transaction Attributes: the customer profile to query and send.",
-}
 
 
 @dataclass
@@ -47,24 +42,32 @@ def datasource_priorities(tenant: Tenant, priorities: dict[str, int]) -> dict[st
     return out
 
 
-def build_database_table(tenant: Tenant, lakehouse: Lakehouse, database: DatabaseSpec, table: str) -> TableReport:
-    con = open_session(tenant, lakehouse, database=database.name)
+def c360_relation(tenant: Tenant, con: duckdb.DuckDBPyConnection, database: DatabaseSpec, table: str) -> duckdb.DuckDBPyRelation:
+    """The customer 360 table `table` of `database`, as a relation over the tables of `con`
+    (its inputs by their SQL names; the column check calls it over empty tables)."""
     if table == "Merged_Customers":
-        relation = c360.merged_customers(
+        return c360.merged_customers(
             con,
             "Unified_Coalesced",
             source_priority=datasource_priorities(tenant, database.source_priority),
             field_priority={group: datasource_priorities(tenant, p) for group, p in database.field_priority.items()},
         )
-    elif table == "Unified_Itemized_Transactions":
+    if table == "Unified_Itemized_Transactions":
         sources = [c360.TxnSource.from_tags(t.name, t.name, t.tags) for t in transaction_tables(tenant)]
-        relation = c360.unified_itemized_transactions(con, sources, unified_coalesced="Unified_Coalesced")
-    elif table == "Unified_Transactions":
-        relation = c360.unified_transactions(con, "Unified_Itemized_Transactions")
-    elif table == "Transaction_Attributes":
-        relation = c360.transaction_attributes(con, "Unified_Transactions")
-    elif table == "Customer_360":
-        relation = c360.customer_360(con, "Merged_Customers", "Transaction_Attributes")
+        return c360.unified_itemized_transactions(con, sources, unified_coalesced="Unified_Coalesced")
+    if table == "Unified_Transactions":
+        return c360.unified_transactions(con, "Unified_Itemized_Transactions")
+    if table == "Transaction_Attributes":
+        return c360.transaction_attributes(con, "Unified_Transactions")
+    if table == "Customer_360":
+        return c360.customer_360(con, "Merged_Customers", "Transaction_Attributes")
+    raise KeyError(f"{table!r} is not a customer 360 table")
+
+
+def build_database_table(tenant: Tenant, lakehouse: Lakehouse, database: DatabaseSpec, table: str) -> TableReport:
+    con = open_session(tenant, lakehouse, database=database.name)
+    if table in C360_TABLES:
+        relation = c360_relation(tenant, con, database, table)
     else:
         custom = next(t for t in database.tables if t.name == table)
         relation = con.sql(transpile(tenant.sql_files[custom.sql], read="spark"))

@@ -19,13 +19,10 @@ from collections.abc import Mapping
 
 import duckdb
 
-from amperity_pipelines.config.loader import STANDARD_DATABASE_TABLES, STITCH_TABLES, Tenant
+from amperity_pipelines.config.loader import Tenant
+from amperity_pipelines.config.standard_tables import STANDARD_TABLES, database_storage_name
 from amperity_pipelines.engines.duckdb_engine import EngineSettings, connect
 from amperity_pipelines.storage.lakehouse import Lakehouse
-
-
-def database_storage_name(database: str, table: str) -> str:
-    return f"{database}__{table}"
 
 
 def open_session(
@@ -45,16 +42,14 @@ def open_session(
     for table in tenant.domain_tables():
         if lakehouse.exists("domain", table.key):
             files += lakehouse.register(con, table.name, "domain", table.key)
-    for name in STITCH_TABLES:
-        if lakehouse.exists("stitch", name):
-            files += lakehouse.register(con, name, "stitch", name)
     database = database or tenant.spec.databases[0].name
     spec = next((d for d in tenant.spec.databases if d.name == database), None)
-    if spec is not None:
-        for name in [*STANDARD_DATABASE_TABLES, *(t.name for t in spec.tables)]:
-            stored = database_storage_name(database, name)
-            if name not in STITCH_TABLES and lakehouse.exists("database", stored):
-                files += lakehouse.register(con, name, "database", stored)
+    # (SQL name, layer, storage name): the Stitch tables, then the database's tables, if it exists.
+    stored = [(t.name, t.layer, t.storage_name(database)) for t in STANDARD_TABLES if t.layer == "stitch" or spec]
+    stored += [(t.name, "database", database_storage_name(database, t.name)) for t in spec.tables] if spec else []
+    for name, layer, storage_name in stored:
+        if lakehouse.exists(layer, storage_name):
+            files += lakehouse.register(con, name, layer, storage_name)
     for setting, value in (sql_settings or {}).items():
         con.execute(f"SET {setting} = ?", [value])
     lock(con, allowed_files=files)

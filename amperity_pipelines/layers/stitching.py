@@ -23,6 +23,7 @@ from pathlib import Path
 from sqlglot import exp
 
 from amperity_pipelines.config.loader import DomainTable, Tenant
+from amperity_pipelines.config.standard_tables import STITCH_TABLES, standard_table
 from amperity_pipelines.config.tags import PROFILE_TAGS, profile_column
 from amperity_pipelines.config.stitch_settings import parse_settings
 from amperity_pipelines.layers.session import connect
@@ -33,18 +34,6 @@ from amperity_pipelines.storage.lakehouse import Lakehouse
 # Unified Coalesced column order (product notes 3.8); fk_* columns follow `ck`.
 PROFILE_COLUMNS = tuple(profile_column(tag) for tag in PROFILE_TAGS if tag not in ("create-dt", "update-dt"))
 TYPED_COLUMNS = {"birthdate": "DATE", "create_dt": "TIMESTAMP", "update_dt": "TIMESTAMP"}
-
-
-# Stitch tables as stored in the lakehouse (and named in SQL) <- the engine's result tables.
-OUTPUT_TABLES = {
-    "Unified_Coalesced": "unified_coalesced",
-    "Unified_Changes_Pks": "unified_changes_pks",
-    "Unified_Changes_Clusters": "unified_changes_clusters",
-    "Unified_Scores": "unified_scores",
-    "Unified_Preprocessed_Raw": "unified_preprocessed_raw",
-    "Stitch_Blocking_Keys": "blocking_keys",
-    "Stitch_Bad_Values": "bad_values",
-}
 
 
 STATS_METADATA = "stitch_stats"
@@ -170,7 +159,8 @@ def _run_stitch(tenant: Tenant, lakehouse: Lakehouse) -> StitchReport:
     produced = result.tables()
     run_id = uuid.uuid4().hex
     versions, rows = {}, {}
-    for name, key in OUTPUT_TABLES.items():
+    for name in STITCH_TABLES:
+        key = standard_table(name).result_key
         if key in produced:
             metadata = {"stitch_run_id": run_id}
             if name == "Unified_Coalesced":  # the run's figures, for the QA report written after
@@ -189,7 +179,7 @@ def write_report(tenant: Tenant, lakehouse: Lakehouse) -> Path:
     version = published["Unified_Coalesced"]
     commit = next((c for c in lakehouse.commits("stitch", "Unified_Coalesced", after=version - 1) if c["version"] == version), {})
     stats = json.loads(commit.get(STATS_METADATA, "{}"))
-    tables = {OUTPUT_TABLES[name]: lakehouse.read("stitch", name) for name in REPORTED_TABLES if name in published}
+    tables = {standard_table(name).result_key: lakehouse.read("stitch", name) for name in REPORTED_TABLES if name in published}
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return write_stitch_report(
         tables, stats, report_folder(lakehouse) / f"stitch_report_{stamp}.html", title=f"{tenant.name}: Stitch run {stamp}"

@@ -12,7 +12,8 @@ import pyarrow as pa
 import pytest
 from stitch_qa_people import stitch_population
 
-from amperity_pipelines.config.loader import STITCH_TABLES, load_tenant
+from amperity_pipelines.config.loader import load_tenant
+from amperity_pipelines.config.standard_tables import STITCH_TABLES
 from amperity_pipelines.engines import DuckDBEngine
 from amperity_pipelines.engines.sql import referenced_tables
 

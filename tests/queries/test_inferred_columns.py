@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from amperity_pipelines.config.loader import STANDARD_DATABASE_TABLES, STITCH_TABLES
+from amperity_pipelines.config.standard_tables import STANDARD_TABLES
 from amperity_pipelines.runner import materialize_tenant
 from amperity_pipelines.tenant_check import inferred_columns
 from tests.pipeline.conftest import CUSTOMERS_HEADER, drop_file, shop  # noqa: F401 - the fixture
@@ -29,8 +29,7 @@ def test_inferred_columns_match_a_real_run(shop, tmp_path, monkeypatch):
     assert materialize_tenant(tenant, resource, progress=False).success
     lakehouse = resource.for_tenant(tenant.name)
     stored = {table.name: ("domain", table.key) for table in tenant.domain_tables()}
-    stored |= {name: ("stitch", name) for name in STITCH_TABLES}
-    stored |= {name: ("database", f"Customer_360__{name}") for name in STANDARD_DATABASE_TABLES if name not in STITCH_TABLES}
+    stored |= {table.name: (table.layer, table.storage_name("Customer_360")) for table in STANDARD_TABLES}
     assert len(stored) == 14
     con = duckdb.connect()
     for name, (layer, key) in stored.items():
