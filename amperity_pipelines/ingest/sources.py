@@ -22,7 +22,7 @@ import tempfile
 import uuid
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,7 +103,9 @@ def open_sources(landed: LandedFile, spec: FileSpec) -> Iterator[list[RawSource]
             yield [_prepare(landed, spec, landed.path, gzipped=compression == "gzip", member=None, scratch=scratch)]
 
 
-def _prepare(landed: LandedFile, spec: FileSpec, path: Path, *, gzipped: bool, member: str | None, scratch) -> RawSource:
+def _prepare(
+    landed: LandedFile, spec: FileSpec, path: Path, *, gzipped: bool, member: str | None, scratch: Callable[[], Path]
+) -> RawSource:
     """Verify one file (a landed file or an unpacked member) and copy it where DuckDB needs a copy."""
     name = f"{landed.relpath}!{member}" if member else landed.relpath
     text = spec.format != "parquet"
@@ -126,9 +128,11 @@ def _prepare(landed: LandedFile, spec: FileSpec, path: Path, *, gzipped: bool, m
             head = handle.read(len(codecs.BOM_UTF8))
     if spec.format in _JSON_FORMATS and head.startswith(codecs.BOM_UTF8):
         target = _copy_path(scratch(), path)
+        skip = len(codecs.BOM_UTF8)  # the mark may straddle chunks (a gzip member of 2 bytes)
         with target.open("wb") as plain:
-            for index, chunk in enumerate(content()):
-                plain.write(chunk.removeprefix(codecs.BOM_UTF8) if index == 0 else chunk)
+            for chunk in content():
+                dropped, skip = min(skip, len(chunk)), skip - min(skip, len(chunk))
+                plain.write(chunk[dropped:])
         return RawSource(landed, target, "none", size, member)
     return RawSource(landed, path, "gzip" if gzipped else "none", size, member)
 

@@ -5,7 +5,7 @@ exception, never a traceback from inside DuckDB, zlib or the csv module.
 Inputs: CSV/TSV/PSV/JSON/NDJSON built from cells full of quotes, separators, newlines, blanks and
 non-ASCII letters (or plain random bytes), encoded in a random encoding (sometimes not the one
 the file spec declares), then cut at a random byte, gzipped (whole, cut, or with a flipped
-byte) or zipped.
+byte) or zipped; sometimes loaded twice in one load, so that repeated keys go through the merge.
 """
 
 from __future__ import annotations
@@ -145,13 +145,14 @@ def landed_input(draw):
         if draw(st.integers(0, 3)) == 0:
             content = content[: draw(st.integers(0, len(content)))]
     threshold = draw(st.sampled_from([0.0, 0.01, 0.5, 1.0, 1.0]))
-    return name, content, options, fields, threshold
+    copies = draw(st.sampled_from([1, 1, 2]))  # the file twice: repeated keys, so the merge runs
+    return name, content, options, fields, threshold, copies
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @given(landed_input())
 def test_any_file_loads_or_fails_naming_itself(example):
-    name, content, options, fields, threshold = example
+    name, content, options, fields, threshold, copies = example
     feed = FeedSpec(name="Customers", fields=fields, error_threshold=threshold)
     spec = FileSpec(pattern=f"'{name}'", feed="Customers", **options)
     with tempfile.TemporaryDirectory() as folder:
@@ -161,7 +162,7 @@ def test_any_file_loads_or_fails_naming_itself(example):
         landed = LandedFile(path, name, date(2020, 4, 10), len(content), 0)
         con = duckdb.connect()
         try:
-            result = load_feed(con, feed, [(landed, spec)])
+            result = load_feed(con, feed, [(landed, spec)] * copies)
             table = result.table.read_all()
         except IngestError as err:
             assert str(err).startswith(name), f"the message does not start with the file's name: {err}"
@@ -175,7 +176,7 @@ def test_any_file_loads_or_fails_naming_itself(example):
             con.close()
     assert table.column_names == [f["name"] for f in fields]
     assert all(message.startswith(name) for message in result.warnings)
-    event(f"loaded ({'no rows' if table.num_rows == 0 else 'rows'})")
+    event(f"loaded ({'no rows' if table.num_rows == 0 else 'rows'}{', merged' if result.merged else ''})")
 
 
 @given(st.text(alphabet=st.sampled_from(list("yMdDHhmsSaEZzQGkKwxeu'T -:./%[]")), max_size=14))
