@@ -205,7 +205,7 @@ def _type_source(
     except IngestError:
         raise
     except Exception as exc:
-        raise translate_error(exc, source) from None
+        raise translate_error(exc, source, spec) from None
     finally:
         if view:
             con.execute(f"DROP VIEW IF EXISTS {view}")

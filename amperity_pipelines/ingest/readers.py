@@ -63,7 +63,7 @@ def read_raw(
     except IngestError:
         raise
     except Exception as exc:  # duckdb raises many subclasses of duckdb.Error at bind time
-        raise translate_error(exc, source) from None
+        raise translate_error(exc, source, spec) from None
 
 
 def read_raw_table(
@@ -78,7 +78,7 @@ def read_raw_table(
     try:
         return relation.to_arrow_table()
     except Exception as exc:
-        raise translate_error(exc, source) from None
+        raise translate_error(exc, source, spec) from None
 
 
 def raw_sql(
@@ -229,7 +229,7 @@ def _json_sql(
             return _empty_sql([])
         if "expected records" in str(exc):
             raise IngestError(f"{source.name}: expected JSON objects (one per row), found other JSON values", file=source.name) from None
-        raise translate_error(exc, source) from None
+        raise translate_error(exc, source, spec) from None
     # Scalars as text, whatever the sample suggested: a later "12a" in a column sampled as numbers
     # becomes a typing rejection of one row instead of a failed file.
     # Nested keys show in the types: STRUCT("key" VARCHAR).
@@ -254,8 +254,12 @@ _ERROR_PREFIX = re.compile(r"^[A-Za-z ]*Error: ")
 _INVALID_UTF8 = re.compile(r"invalid unicode|invalid utf-8|not utf-8 encoded", re.IGNORECASE)
 
 
-def translate_error(exc: BaseException, source: RawSource) -> IngestError:
-    """An IngestError naming the source (not DuckDB's temporary path) and the line, when known."""
+def translate_error(exc: BaseException, source: RawSource, spec: FileSpec | None = None) -> IngestError:
+    """An IngestError naming the source (not DuckDB's temporary path) and the line, when known.
+
+    Given the file spec, a CSV error's line is the physical line (DuckDB counts a quoted value
+    spanning lines as one).
+    """
     if isinstance(exc, IngestError):
         return exc
     text = str(exc).replace(str(source.path), source.name)
@@ -275,6 +279,8 @@ def translate_error(exc: BaseException, source: RawSource) -> IngestError:
     csv_line = _CSV_LINE.search(text)
     if csv_line:
         line = int(csv_line.group(1))
+        if spec is not None:
+            line = _physical_line(source, spec, line)
         detail = []
         for entry in lines[1:]:
             if entry.startswith("Possible fixes"):
@@ -325,3 +331,21 @@ def _mixed_endings_error(source: RawSource, line: int, ending: bytes, usual: byt
         file=source.name,
         line=line,
     )
+
+
+def _physical_line(source: RawSource, spec: FileSpec, record: int) -> int:
+    """The line on which DuckDB's `record`-th CSV record starts (it counts the header and blank
+    lines as records, and a record spanning lines as one). Reads the records before it again,
+    in Python: only when a load has already failed."""
+    if len(spec.separator) != 1 or not spec.quote:
+        return record  # without quotes a record is one line; multi-character separators: as DuckDB says
+    opener = gzip.open if source.compression == "gzip" else open
+    try:
+        with opener(source.path, "rt", encoding="utf-8-sig", newline="") as handle:
+            records = csv.reader(handle, delimiter=spec.separator, quotechar=spec.quote)
+            for _ in range(record - 1):
+                if next(records, None) is None:
+                    return record
+            return records.line_num + 1
+    except (UnicodeDecodeError, csv.Error, OSError, EOFError):
+        return record

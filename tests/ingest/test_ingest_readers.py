@@ -224,3 +224,13 @@ def test_mixed_line_endings_name_the_first_odd_line(con, landed, make_spec):
         rows(con, landed("m.csv", b"id,name\n1,Ann\n2,Bo\r\n3,Cy\n"), make_spec("'m.csv'"))
     assert str(caught.value).startswith("m.csv: line 3: the line ends with CRLF (\\r\\n) but line 1 with LF (\\n)")
     assert caught.value.line == 3
+
+
+def test_csv_errors_name_the_physical_line_after_multi_line_values(con, landed, make_spec):
+    # DuckDB says "Line: 5": it counts the quoted value over three lines as one record.
+    content = 'id,note\n1,"three\nline\nnote"\n\n2,ok\n3,x,y\n'
+    with pytest.raises(IngestError) as caught:
+        rows(con, landed("n.csv", content), make_spec("'n.csv'"))
+    assert str(caught.value).startswith("n.csv: line 7: ") and caught.value.line == 7
+    with pytest.raises(IngestError, match=r"^n\.csv\.gz: line 7: "):
+        rows(con, landed("n.csv.gz", gzip.compress(content.encode())), make_spec("'n.csv.gz'"))
