@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -22,7 +22,9 @@ def check_identifier(value: str) -> str:
     return value
 
 
-Name = Annotated[str, Field(min_length=1, max_length=128)]
+Name = Annotated[str, Field(min_length=1, max_length=128), AfterValidator(check_identifier)]
+"""The name of a tenant, source, feed, courier, table, destination...: an identifier, because
+it becomes a SQL name, part of an asset key and part of a storage path."""
 
 
 def parse_threshold(value):

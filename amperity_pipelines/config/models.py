@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from amperity_pipelines.config.base import Name, StrictModel, check_identifier, parse_threshold
+from amperity_pipelines.config.base import Name, StrictModel, parse_threshold
 from amperity_pipelines.config.quality_models import ExpectationSpec, QualitySpec
 from amperity_pipelines.config.tags import is_known_tag
 # Pure (imports nothing of ours): formats are checked when the config loads, not when a file does.
@@ -33,11 +33,6 @@ class FieldSpec(StrictModel):
     source_column: str | None = None
     """Column name in the incoming file when it differs from `name`."""
     tags: list[str] = Field(default_factory=list)
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return check_identifier(value)
 
     @field_validator("type")
     @classmethod
@@ -118,11 +113,6 @@ class FeedSpec(StrictModel):
         if value is not None:
             check_date_format(value)
         return value
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return check_identifier(value)
 
     @field_validator("error_threshold")
     @classmethod
@@ -265,11 +255,6 @@ class CourierSpec(StrictModel):
     location: LocationSpec
     files: list[FileSpec] = Field(min_length=1)
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return check_identifier(value)
-
 
 class SourceSpec(StrictModel):
     """A source file (sources/<name>.yaml): a category of feeds plus the couriers that fill them."""
@@ -278,11 +263,6 @@ class SourceSpec(StrictModel):
     description: str = ""
     feeds: list[FeedSpec] = Field(min_length=1)
     couriers: list[CourierSpec] = Field(default_factory=list)
-
-    @field_validator("source")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return check_identifier(value)
 
 
 class CustomDomainTableSpec(StrictModel):
@@ -295,11 +275,6 @@ class CustomDomainTableSpec(StrictModel):
     last_updated: str | None = None
     tags: dict[str, list[str]] = Field(default_factory=dict)
     stitch: bool = False
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return check_identifier(value)
 
     @field_validator("tags", mode="before")
     @classmethod
@@ -344,11 +319,6 @@ class CourierGroupSpec(StrictModel):
     """Whether the group's schedule starts switched on. Off by default: opening the UI must not start runs."""
     lookback_days: int = Field(default=1, ge=1, le=366)
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return check_identifier(value)
-
     @field_validator("cron")
     @classmethod
     def _cron(cls, value: str) -> str:
@@ -374,11 +344,6 @@ class DatabaseTableSpec(StrictModel):
     name: Name
     sql: str
     description: str = ""
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return check_identifier(value)
 
 
 class DatabaseSpec(StrictModel):
@@ -409,11 +374,6 @@ class DestinationSpec(StrictModel):
     """Python format string; fields: name, date (run datetime), part (split index)."""
     split_rows: int | None = Field(default=None, ge=1)
     done_marker: bool = False
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return check_identifier(value)
 
 
 class TemplateColumn(StrictModel):
@@ -453,11 +413,6 @@ class OrchestrationSpec(StrictModel):
     courier_group: str | None = None
     cron: str | None = None
     timezone: str = "UTC"
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return check_identifier(value)
 
     @model_validator(mode="after")
     def _object(self) -> OrchestrationSpec:
@@ -501,11 +456,6 @@ class TenantSpec(StrictModel):
     orchestrations: list[OrchestrationSpec] = Field(default_factory=list)
     quality: QualitySpec = QualitySpec()
     partitions: PartitionsSpec = PartitionsSpec()
-
-    @field_validator("tenant")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return check_identifier(value)
 
     @model_validator(mode="after")
     def _one_partition_timezone(self) -> TenantSpec:

@@ -262,3 +262,17 @@ def test_file_pattern_separator_quote_and_threshold_are_checked_at_load(tmp_path
     separator = SOURCE.replace("        feed: Customers\n", "        feed: Customers\n        separator: ''\n")
     [issue] = issues_of(tmp_path / "sep", source=separator)
     assert "couriers[0].files[0]: separator '': expected 1 to 4 bytes" in issue
+
+
+def test_every_name_is_checked_by_the_name_type_with_its_line(tmp_path):
+    source = SOURCE.replace("source: Shop", "source: Sh-op").replace("  - name: Customers", "  - name: 9Customers")
+    source = source.replace("{name: email, tags: email}", "{name: e mail, tags: email}")
+    tenant = TENANT.replace("  - name: Drop", "  - name: Drop.Box").replace("  - name: Slim", "  - name: Slim Fit")
+    issues = issues_of(tmp_path, tenant=tenant, source=source)
+    message = "is not a valid name: use letters, digits and underscores, starting with a letter"
+    assert f"{tmp_path / 't' / 'sources' / 'shop.yaml'}:1: source: 'Sh-op' {message}" in issues
+    assert any(f"shop.yaml:3: feeds[0].name: '9Customers' {message}" in i for i in issues)
+    assert any(f"shop.yaml:8: feeds[0].fields[1].name: 'e mail' {message}" in i for i in issues)
+    assert any(f"tenant.yaml:8: destinations[0].name: 'Drop.Box' {message}" in i for i in issues)
+    assert any(f"tenant.yaml:11: data_templates[0].name: 'Slim Fit' {message}" in i for i in issues)
+    assert len(issues) == 5
