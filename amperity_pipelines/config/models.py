@@ -14,10 +14,9 @@ from typing import Any, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from amperity_pipelines.config.base import Name, StrictModel, parse_threshold
+from amperity_pipelines.config.datetime_patterns import PatternError, check_date_format, check_file_pattern
 from amperity_pipelines.config.quality_models import ExpectationSpec, QualitySpec
 from amperity_pipelines.config.tags import is_known_tag
-# Pure (imports nothing of ours): formats are checked when the config loads, not when a file does.
-from amperity_pipelines.engines.datetime_patterns import PatternError, check_date_format, check_file_pattern
 
 _DECIMAL = re.compile(r"^Decimal(?:\(\s*38\s*,\s*(\d{1,2})\s*\))?$")
 SIMPLE_TYPES = ("Boolean", "Date", "Datetime", "Float", "Integer", "String")

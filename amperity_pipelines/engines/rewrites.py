@@ -14,7 +14,7 @@ from typing import Literal
 import sqlglot
 from sqlglot import exp
 
-from amperity_pipelines.engines.datetime_patterns import joda_to_strftime
+from amperity_pipelines.config.datetime_patterns import joda_to_strftime
 from amperity_pipelines.engines.errors import SqlError
 from amperity_pipelines.engines.expression_types import ExpressionTypes
 

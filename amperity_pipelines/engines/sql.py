@@ -18,7 +18,7 @@ from sqlglot.dialects.spark import Spark
 from sqlglot.errors import ErrorLevel, ParseError, TokenError, UnsupportedError
 from sqlglot.optimizer.scope import traverse_scope
 
-from amperity_pipelines.engines.datetime_patterns import java_to_strftime
+from amperity_pipelines.config.datetime_patterns import java_to_strftime
 from amperity_pipelines.engines.errors import SqlError
 from amperity_pipelines.engines.expression_types import TableSchemas, infer_types
 from amperity_pipelines.engines.rewrites import SourceDialect, rewrite_for_duckdb

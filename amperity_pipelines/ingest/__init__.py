@@ -10,9 +10,9 @@
 Bad input raises `IngestError`, whose message names the file (and the line or row when known).
 """
 
+from amperity_pipelines.config.datetime_patterns import joda_to_strptime
 from amperity_pipelines.ingest.casting import arrow_schema, duckdb_type, typed_select
 from amperity_pipelines.ingest.errors import IngestError, MissingFileError, PatternError
-from amperity_pipelines.engines.datetime_patterns import joda_to_strptime
 from amperity_pipelines.ingest.load import QUARANTINE_SCHEMA, FileStats, LoadResult, load_feed
 from amperity_pipelines.ingest.patterns import FileMatch, FilePattern, LandedFile, discover, discover_fileset, feeds_of
 from amperity_pipelines.ingest.readers import read_raw, read_raw_table

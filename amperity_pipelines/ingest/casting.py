@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from amperity_pipelines.config.datetime_patterns import EPOCH_MILLIS, EPOCH_SECONDS, joda_to_strptime
 from amperity_pipelines.config.models import FeedSpec, FieldSpec
 from amperity_pipelines.ingest.errors import IngestError
-from amperity_pipelines.engines.datetime_patterns import EPOCH_MILLIS, EPOCH_SECONDS, joda_to_strptime
 from amperity_pipelines.ingest.readers import ROW_COLUMN, sql_identifier, sql_string
 
 ERRORS_COLUMN = "_errors"

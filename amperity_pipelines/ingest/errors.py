@@ -7,7 +7,7 @@ message alone is enough to find and fix the problem.
 
 from __future__ import annotations
 
-from amperity_pipelines.engines.datetime_patterns import PatternError  # noqa: F401 - re-exported: the patterns' error
+from amperity_pipelines.config.datetime_patterns import PatternError  # noqa: F401 - re-exported: the patterns' error
 
 
 class IngestError(Exception):

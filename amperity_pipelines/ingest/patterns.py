@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from amperity_pipelines.config.datetime_patterns import FILE_PATTERN_FIELDS, Field, Literal, Token, Wildcard, check_file_pattern
 from amperity_pipelines.config.models import FileSpec
 from amperity_pipelines.ingest.errors import MissingFileError
-from amperity_pipelines.engines.datetime_patterns import FILE_PATTERN_FIELDS, Field, Literal, Token, Wildcard, check_file_pattern
 
 _TIME_LETTERS = frozenset("Hms")
 _GLOB_SPECIAL = re.compile(r"([*?\[])")

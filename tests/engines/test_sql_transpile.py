@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
+from amperity_pipelines.config.datetime_patterns import java_to_strftime, joda_to_strftime
 from amperity_pipelines.engines import SqlError, duckdb_settings, parse, referenced_tables, transpile
-from amperity_pipelines.engines.datetime_patterns import java_to_strftime, joda_to_strftime
 
 
 class TestErrors:

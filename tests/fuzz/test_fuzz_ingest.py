@@ -182,7 +182,7 @@ def test_any_file_loads_or_fails_naming_itself(example):
 @given(st.text(alphabet=st.sampled_from(list("yMdDHhmsSaEZzQGkKwxeu'T -:./%[]")), max_size=14))
 def test_accepted_date_formats_compile_in_duckdb(fmt):
     """A format the config accepts must never fail inside DuckDB at load time."""
-    from amperity_pipelines.engines.datetime_patterns import PatternError, check_date_format, joda_to_strptime
+    from amperity_pipelines.config.datetime_patterns import PatternError, check_date_format, joda_to_strptime
 
     try:
         check_date_format(fmt)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
+from amperity_pipelines.config.datetime_patterns import Field, Literal, Wildcard, tokenize
 from amperity_pipelines.config.models import FileSpec
 from amperity_pipelines.ingest import (
     FilePattern,
@@ -17,7 +18,6 @@ from amperity_pipelines.ingest import (
     feeds_of,
     joda_to_strptime,
 )
-from amperity_pipelines.engines.datetime_patterns import Field, Literal, Wildcard, tokenize
 
 AMPERITY_EXAMPLE = "'files/'yyyy'/'MM'/'dd'/customers-*.csv'"
 

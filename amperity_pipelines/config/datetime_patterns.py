@@ -12,6 +12,10 @@ any other character is literal. File patterns add `*`, which matches anything up
 reads `05`); `joda_to_strftime` / `java_to_strftime` give DuckDB output formats, translating only
 the letters both sides render identically and refusing the rest rather than formatting dates
 differently.
+
+It lives in config/ because the tenant config is written in it: the loader checks every file
+pattern and field format when the config loads (pure: it imports nothing of ours), and the
+engines and the ingest translate with it.
 """
 
 from __future__ import annotations
