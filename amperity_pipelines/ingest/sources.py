@@ -35,6 +35,7 @@ from amperity_pipelines.ingest.patterns import LandedFile
 
 CHUNK = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
+_ZIP_MAGIC = b"PK\x03\x04"
 _JSON_FORMATS = ("json", "ndjson")
 # Member names a zip may hold for each format; anything else in the archive is ignored.
 _MEMBER_SUFFIXES = {
@@ -110,6 +111,8 @@ def _prepare(
     name = f"{landed.relpath}!{member}" if member else landed.relpath
     text = spec.format != "parquet"
     content = (lambda: gzip_chunks(path, name)) if gzipped else (lambda: file_chunks(path))
+    if text and not gzipped:
+        _refuse_compressed(path, name)
     if (gzipped and not text) or (text and spec.encoding != "utf-8"):
         target = _copy_path(scratch(), path)
         counted = _Counted(content())
@@ -135,6 +138,19 @@ def _prepare(
                 plain.write(chunk[dropped:])
         return RawSource(landed, target, "none", size, member)
     return RawSource(landed, path, "gzip" if gzipped else "none", size, member)
+
+
+def _refuse_compressed(path: Path, name: str) -> None:
+    """A compressed file read as text would fail on its first bytes with a message about encodings."""
+    with path.open("rb") as handle:
+        head = handle.read(len(_ZIP_MAGIC))
+    if head.startswith((_GZIP_MAGIC, _ZIP_MAGIC)):
+        kind, suffix = ("gzip", "gz") if head.startswith(_GZIP_MAGIC) else ("zip", "zip")
+        raise IngestError(
+            f"{name}: the file is {kind}-compressed (it starts with {head[:2].hex(' ')}) but is read as plain "
+            f"text: set `compression: {kind}` on the file, or give it a .{suffix} name",
+            file=name,
+        )
 
 
 def _copy_path(workdir: Path, original: Path) -> Path:

@@ -112,3 +112,12 @@ def test_gzipped_parquet_cut_off_fails(con, landed, make_spec):
     with pytest.raises(IngestError, match=r"^data\.parquet\.gz: truncated gzip file"):
         with open_sources(file, make_spec("'data.parquet.gz'")):
             pass
+
+
+def test_a_compressed_file_read_as_plain_text_says_so(con, landed, make_spec, people):
+    file = landed("c.csv", gzip.compress(ROWS.encode()))
+    with pytest.raises(IngestError, match=r"^c\.csv: the file is gzip-compressed \(it starts with 1f 8b\).*`compression: gzip`"):
+        load_feed(con, people, [(file, make_spec("'c.csv'"))])
+    file = landed("z.csv", _zip({"a.csv": ROWS.encode()}))
+    with pytest.raises(IngestError, match=r"^z\.csv: the file is zip-compressed"):
+        load_feed(con, people, [(file, make_spec("'z.csv'", encoding="latin-1"))])
