@@ -22,7 +22,8 @@ from pathlib import Path
 
 import duckdb
 
-from amperity_pipelines.config.loader import ConfigError, Tenant, load_tenant
+from amperity_pipelines.config.loader import ConfigError, Tenant
+from amperity_pipelines.tenant_check import load_tenant
 
 DEFAULT_TENANT = Path(__file__).resolve().parent.parent / "tenants" / "demo"
 

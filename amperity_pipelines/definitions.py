@@ -14,10 +14,11 @@ import dagster as dg
 
 from amperity_pipelines.assets import tenant_assets
 from amperity_pipelines.assets.checks import tenant_checks
-from amperity_pipelines.config.loader import Tenant, load_tenant
+from amperity_pipelines.config.loader import Tenant
 from amperity_pipelines.jobs import tenant_jobs
 from amperity_pipelines.resources import LakehouseResource
 from amperity_pipelines.schedules import courier_sensor, tenant_schedules
+from amperity_pipelines.tenant_check import load_tenant
 
 REPO_TENANTS = Path(__file__).resolve().parent.parent / "tenants"
 DEFAULT_REPORTS_URL = "http://127.0.0.1:3001"

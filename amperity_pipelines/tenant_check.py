@@ -1,11 +1,18 @@
-"""Check a tenant's SQL against the columns its tables will have, before any run.
+"""Check a whole tenant before any run: `load_tenant`, then `validate_tenant`.
 
-The loader (`config/`) checks each file on its own: YAML against the models, SQL for syntax and
-for the tables it names. This module checks what only the whole tenant can tell: that every
-column a query, a custom domain table or a custom database table reads exists, and that a custom
-domain table produces its primary key and tagged columns. It infers each table's columns without
-any data, with the code that builds the table, and binds every statement on EMPTY DuckDB tables
-(`DESCRIBE`), in dependency order, so a custom table's inferred columns feed the tables after it:
+`load_tenant` is how every command and the code location read a tenant. The reader in config/
+(a leaf: it imports nothing else of ours) checks the YAML, the models and the names objects use;
+`load_tenant` adds the checks that need the rest of the package, and reports all problems
+together with their file and line: each SQL statement's syntax and the tables it reads
+(`engines.sql`), the expectations against their catalogue (`quality.catalog`) and the Stitch
+settings (`stitch.settings_yaml`). The parsed Stitch settings travel with the tenant it returns
+(`CheckedTenant.stitch_settings`, read through `stitch_settings`), so a run does not parse them again.
+
+`validate_tenant` checks what only the whole tenant can tell: that every column a query, a custom
+domain table or a custom database table reads exists, and that a custom domain table produces
+its primary key and tagged columns. It infers each table's columns without any data, with the
+code that builds the table, and binds every statement on EMPTY DuckDB tables (`DESCRIBE`), in
+dependency order, so a custom table's inferred columns feed the tables after it:
 
 - a feed's domain table: the ingest's column types of its fields (`ingest.casting.duckdb_type`);
 - a custom domain table or database table: its own SQL over the empty tables before it;
@@ -30,17 +37,106 @@ from pathlib import Path
 import duckdb
 from sqlglot import exp
 
-from amperity_pipelines.config.loader import ConfigError, ConfigIssue, DomainTable, Tenant
+from amperity_pipelines.config.loader import ConfigError, ConfigIssue, DomainTable, Tenant, located_issue, read_tenant
 from amperity_pipelines.config.models import DatabaseSpec
-from amperity_pipelines.config.standard_tables import C360_TABLES, STANDARD_TABLES, STITCH_TABLES, standard_table
+from amperity_pipelines.config.standard_tables import (
+    C360_TABLES,
+    STANDARD_TABLES,
+    STITCH_TABLES,
+    is_standard,
+    standard_table,
+    why_not_written,
+)
+from amperity_pipelines.config.yaml_lines import load_located
 from amperity_pipelines.engines.errors import SqlError
-from amperity_pipelines.engines.sql import parse, transpile
+from amperity_pipelines.engines.sql import parse, referenced_tables, transpile
 from amperity_pipelines.ingest.casting import duckdb_type
+from amperity_pipelines.quality.catalog import expectation_problems
+from amperity_pipelines.stitch.settings import StitchSettings
+from amperity_pipelines.stitch.settings_yaml import parse_settings
 
-__all__ = ["check_tenant_columns", "inferred_columns", "validate_tenant"]
+__all__ = [
+    "CheckedTenant",
+    "check_tenant_columns",
+    "inferred_columns",
+    "load_tenant",
+    "stitch_settings",
+    "validate_tenant",
+]
 
-_STITCH_CODE = ("stitch", "layers/stitching.py", "config/stitch_settings.py", "config/standard_tables.py")
+_STITCH_CODE = ("stitch", "layers/stitching.py", "config/standard_tables.py")
 """Package paths whose source decides the Stitch tables' columns (the cache key includes them)."""
+
+
+@dataclass
+class CheckedTenant(Tenant):
+    """A tenant whose cross-references were checked, with what checking them parsed."""
+
+    stitch_settings: StitchSettings | None = None
+    """The parsed `stitch.settings` (probabilistic Stitch)."""
+
+
+def load_tenant(folder: str | Path) -> CheckedTenant:
+    """Read and check tenants/<name>/; raise ConfigError listing every problem found."""
+    tenant, issues = read_tenant(folder)
+    issues += _statement_issues(tenant)
+    issues += _expectation_issues(tenant)
+    tenant_file = tenant.folder / "tenant.yaml"
+    settings, problems = parse_settings(tenant.spec.stitch.settings)
+    if problems:
+        located = load_located(tenant_file)
+        issues += [located_issue(tenant_file, located, ("stitch", "settings", *where), message) for where, message in problems]
+    if issues:
+        raise ConfigError(issues)
+    fields = {name: getattr(tenant, name) for name in Tenant.__dataclass_fields__}
+    return CheckedTenant(**fields, stitch_settings=settings)
+
+
+def stitch_settings(tenant: Tenant) -> StitchSettings:
+    """The tenant's Stitch settings: those `load_tenant` parsed, else parsed now (a tenant built
+    in code); ValueError naming each bad setting."""
+    if isinstance(tenant, CheckedTenant) and tenant.stitch_settings is not None:
+        return tenant.stitch_settings
+    settings, problems = parse_settings(tenant.spec.stitch.settings)
+    if problems:
+        raise ValueError("; ".join(f"stitch.settings.{'.'.join(map(str, w))}: {m}" for w, m in problems))
+    return settings
+
+
+def _statement_issues(tenant: Tenant) -> list[ConfigIssue]:
+    """Every SQL statement parses and reads only the tables it may read."""
+    issues = []
+    for statement in tenant.statements:
+        try:
+            tables = referenced_tables(statement.sql, read=statement.dialect, source=str(statement.path))
+        except SqlError as err:
+            issues.append(ConfigIssue(statement.path, err.line, "", err.detail))
+            continue
+        for table in tables:
+            if table in statement.allowed:
+                continue
+            if statement.query is None:
+                message = f"reads unknown table {table!r}; known: {', '.join(sorted(statement.allowed))}"
+            else:
+                why = f": {why_not_written(table, tenant.stitch_matching)}" if is_standard(table) else ""
+                message = f"query {statement.query!r} reads unknown table {table!r}{why}"
+            issues.append(ConfigIssue(statement.path, None, "", message))
+    return issues
+
+
+def _expectation_issues(tenant: Tenant) -> list[ConfigIssue]:
+    """Every expectation a feed adds is one the catalogue knows, with arguments it takes."""
+    issues = []
+    for source in tenant.sources:
+        path = tenant.source_files[source.source]
+        located = None
+        for fi, feed in enumerate(source.feeds):
+            fields = [f.name for f in feed.fields]
+            for ei, expectation in enumerate(feed.expectations):
+                for where, message in expectation_problems(expectation.type, expectation.kwargs, fields):
+                    located = located or load_located(path)
+                    issues.append(located_issue(path, located, ("feeds", fi, "expectations", ei, *where), message))
+    return issues
 
 
 def validate_tenant(tenant: Tenant) -> None:
@@ -276,7 +372,6 @@ def _run_stitch(
 ) -> dict[str, list[tuple[str, str]]]:
     """Run the tenant's Stitch over two placeholder records (NULL values, two datasources) on a
     separate connection, and return the Stitch tables' columns and types."""
-    from amperity_pipelines.config.stitch_settings import parse_settings
     from amperity_pipelines.stitch import DeterministicSettings, stitch_deterministic, stitch_records
 
     scratch = duckdb.connect()
@@ -288,8 +383,7 @@ def _run_stitch(
     if spec.matching == "deterministic":
         result = stitch_deterministic(scratch, "records", settings=DeterministicSettings(match_on=tuple(spec.match_on)))
     else:
-        settings, _ = parse_settings(spec.settings)
-        result = stitch_records(scratch, "records", settings=settings)
+        result = stitch_records(scratch, "records", settings=stitch_settings(tenant))
     produced = result.tables()
     schemas = {}
     for table in STANDARD_TABLES:

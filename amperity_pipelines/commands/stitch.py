@@ -18,7 +18,6 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from amperity_pipelines.config.stitch_settings import StitchSettingsError, load_settings_file
 from amperity_pipelines.quality.stitch_report import write_stitch_report
 from amperity_pipelines.stitch import (
     PROFILE_COLUMNS,
@@ -30,6 +29,7 @@ from amperity_pipelines.stitch import (
     save_result,
     stitch_records,
 )
+from amperity_pipelines.stitch.settings_yaml import StitchSettingsError, load_settings_file
 
 PROFILE_NAMES = tuple(name for name, _ in PROFILE_COLUMNS) + ("create_dt", "update_dt")
 KEY_PREFIXES = ("fk_", "sk_")

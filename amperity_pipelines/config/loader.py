@@ -1,8 +1,12 @@
-"""Load a tenant folder into validated models; every problem names file, line and field.
+"""Read a tenant folder into validated models; every problem names file, line and field.
 
-All problems found are reported together (a data engineer fixes a config in one pass), and the
-loader never runs anything: it is what `amperity-pipelines validate` and Dagster's code location
-both call before any run starts.
+config/ is a leaf: it imports nothing of the package outside config/. So `read_tenant` checks
+what the config alone can tell: the YAML, the models, and names that point at each other (a
+courier naming a feed, an orchestration naming a query or a table). What needs the rest of the
+package (parsing each SQL statement and the tables it reads, expectations against their
+catalogue, Stitch settings) is checked by `tenant_check.load_tenant`, the entry point the
+commands and Dagster's code location call: it reports both kinds of problems together (a data
+engineer fixes a config in one pass) and never runs anything.
 """
 
 from __future__ import annotations
@@ -20,12 +24,9 @@ from amperity_pipelines.config.models import (
     SourceSpec,
     TenantSpec,
 )
-from amperity_pipelines.config.standard_tables import is_standard, written_tables
-from amperity_pipelines.config.stitch_settings import parse_settings
+from amperity_pipelines.config.standard_tables import Matching, StandardTable, is_standard, why_not_written, written_tables
 from amperity_pipelines.config.yaml_lines import ConfigTextError, LocatedYaml, load_located, read_utf8
-from amperity_pipelines.engines.errors import SqlError
-from amperity_pipelines.engines.sql import referenced_tables
-from amperity_pipelines.quality.catalog import expectation_problems
+
 
 @dataclass(frozen=True)
 class ConfigIssue:
@@ -93,6 +94,18 @@ class Query:
     path: Path
 
 
+@dataclass(frozen=True)
+class SqlStatement:
+    """A SQL text of the tenant and the tables it may read (`tenant_check` parses it)."""
+
+    path: Path
+    sql: str
+    dialect: str
+    allowed: frozenset[str]
+    query: str | None = None
+    """The query's name, when the statement is one of queries/*.sql."""
+
+
 @dataclass
 class Tenant:
     folder: Path
@@ -101,6 +114,10 @@ class Tenant:
     queries: dict[str, Query]
     sql_files: dict[str, str] = field(default_factory=dict)
     """Text of every SQL file the config references, by path relative to the tenant folder."""
+    source_files: dict[str, Path] = field(default_factory=dict)
+    """The file of each source, by source name."""
+    statements: list[SqlStatement] = field(default_factory=list)
+    """Every SQL statement of the config, in file order."""
 
     @property
     def name(self) -> str:
@@ -124,6 +141,18 @@ class Tenant:
                 return table
         raise KeyError(f"no domain table {name!r} in tenant {self.name}")
 
+    @property
+    def stitch_matching(self) -> Matching | None:
+        """The Stitch matching, or None when no domain table is stitched."""
+        wanted = self.spec.stitch.tables
+        specs = [*(f for s in self.sources for f in s.feeds), *self.spec.custom_domain_tables]
+        stitches = bool(wanted) if wanted is not None else any(spec.stitch for spec in specs)
+        return self.spec.stitch.matching if stitches else None
+
+    def standard_tables(self) -> tuple[StandardTable, ...]:
+        """The standard tables the tenant writes (`config.standard_tables`)."""
+        return written_tables(self.stitch_matching)
+
     def couriers(self) -> list[tuple[SourceSpec, CourierSpec]]:
         return [(s, c) for s in self.sources for c in s.couriers]
 
@@ -139,8 +168,12 @@ class Tenant:
         return Path(landing_root) / self.name
 
 
-def load_tenant(folder: str | Path) -> Tenant:
-    """Read and validate tenants/<name>/; raise ConfigError listing every problem found."""
+def read_tenant(folder: str | Path) -> tuple[Tenant, list[ConfigIssue]]:
+    """Read and validate tenants/<name>/ and the names its objects use.
+
+    Raises ConfigError listing every problem when a file does not parse or a model does not
+    validate (cross-references need valid objects); otherwise returns the tenant and the
+    cross-reference problems, for the caller to report with its own checks'."""
     folder = Path(folder)
     issues: list[ConfigIssue] = []
     tenant_file = folder / "tenant.yaml"
@@ -169,11 +202,9 @@ def load_tenant(folder: str | Path) -> Tenant:
     if issues or spec is None:
         # Cross-references are only meaningful between objects that validated.
         raise ConfigError(issues)
-    tenant = Tenant(folder=folder, spec=spec, sources=sources, queries=queries)
-    _check_references(tenant, source_files, issues)
-    if issues:
-        raise ConfigError(issues)
-    return tenant
+    tenant = Tenant(folder=folder, spec=spec, sources=sources, queries=queries, source_files=source_files)
+    _check_references(tenant, issues)
+    return tenant, issues
 
 
 def _validate(path: Path, model: type[BaseModel], issues: list[ConfigIssue]):
@@ -205,6 +236,11 @@ def _issues_from(path: Path, located: LocatedYaml, err: ValidationError) -> Iter
         yield ConfigIssue(path, located.line_of(loc), _dotted(loc), message)
 
 
+def located_issue(path: Path, located: LocatedYaml, loc: tuple, message: str) -> ConfigIssue:
+    """A problem at key path `loc` of the YAML file `path`."""
+    return ConfigIssue(path, located.line_of(loc), _dotted(loc), message)
+
+
 def _dotted(loc: tuple) -> str:
     out = ""
     for part in loc:
@@ -212,7 +248,7 @@ def _dotted(loc: tuple) -> str:
     return out
 
 
-def _check_references(tenant: Tenant, source_files: dict[str, Path], issues: list[ConfigIssue]) -> None:
+def _check_references(tenant: Tenant, issues: list[ConfigIssue]) -> None:
     folder = tenant.folder
     tenant_file = folder / "tenant.yaml"
     located = load_located(tenant_file)
@@ -222,7 +258,7 @@ def _check_references(tenant: Tenant, source_files: dict[str, Path], issues: lis
 
     courier_names: dict[str, str] = {}
     for source in tenant.sources:
-        path = source_files[source.source]
+        path = tenant.source_files[source.source]
         src_located = load_located(path)
         feeds = {f.name for f in source.feeds}
         if len(feeds) != len(source.feeds):
@@ -230,11 +266,6 @@ def _check_references(tenant: Tenant, source_files: dict[str, Path], issues: lis
         for fi, feed in enumerate(source.feeds):
             if feed.ingest_query:
                 _read_sql(tenant, feed.ingest_query, "spark", path, src_located, ("feeds", fi, "ingest_query"), issues, allow_tables={"raw"})
-            for ei, expectation in enumerate(feed.expectations):
-                fields = [f.name for f in feed.fields]
-                for where, message in expectation_problems(expectation.type, expectation.kwargs, fields):
-                    loc = ("feeds", fi, "expectations", ei, *where)
-                    issues.append(ConfigIssue(path, src_located.line_of(loc), _dotted(loc), message))
         for ci, courier in enumerate(source.couriers):
             if courier.name in courier_names:
                 issues.append(ConfigIssue(path, src_located.line_of(("couriers", ci, "name")), f"couriers[{ci}].name",
@@ -251,8 +282,7 @@ def _check_references(tenant: Tenant, source_files: dict[str, Path], issues: lis
         loc = ("custom_domain_tables", ci, "sql")
         if custom.name in known_tables or custom.name.replace("_", ":", 1) in known_tables:
             tenant_issue(("custom_domain_tables", ci, "name"), f"{custom.name!r} clashes with a domain table name")
-        tables = _read_sql(tenant, custom.sql, "spark", tenant_file, located, loc, issues, allow_tables=known_tables)
-        if tables is not None:
+        if _read_sql(tenant, custom.sql, "spark", tenant_file, located, loc, issues, allow_tables=known_tables) is not None:
             _check_custom_columns(tenant, custom, ci, tenant_issue)
         known_tables.add(custom.name)
 
@@ -264,8 +294,6 @@ def _check_references(tenant: Tenant, source_files: dict[str, Path], issues: lis
         name = getattr(tenant.spec.stitch, side)
         if name is not None and name not in known_tables:
             tenant_issue(("stitch", side), f"unknown domain table {name!r}")
-    for where, message in parse_settings(tenant.spec.stitch.settings)[1]:
-        tenant_issue(("stitch", "settings", *where), message)
 
     groups = {g.name for g in tenant.spec.courier_groups}
     for gi, group in enumerate(tenant.spec.courier_groups):
@@ -274,20 +302,7 @@ def _check_references(tenant: Tenant, source_files: dict[str, Path], issues: lis
                 tenant_issue(("courier_groups", gi, "couriers", ci),
                              f"unknown courier {courier!r}: expected one of {', '.join(sorted(courier_names)) or '(none defined)'}")
 
-    wanted = tenant.spec.stitch.tables
-    stitches = bool(wanted) if wanted is not None else any(
-        spec.stitch for spec in [*(f for s in tenant.sources for f in s.feeds), *tenant.spec.custom_domain_tables]
-    )
-    matching = tenant.spec.stitch.matching if stitches else None
-    standard = {t.name for t in written_tables(matching)}
-
-    def not_written(table: str) -> str:
-        """Why a standard table that this tenant never writes cannot be read."""
-        if matching is None:
-            return f"{table} is written by Stitch and tenant {tenant.name} stitches nothing"
-        written = ", ".join(t.name for t in written_tables(matching) if t.layer == "stitch")
-        return f"{table} is not written by {matching} Stitch (its Stitch tables: {written})"
-
+    standard = {t.name for t in tenant.standard_tables()}
     database_tables = set(standard)
     databases = {}
     for di, database in enumerate(tenant.spec.databases):
@@ -299,15 +314,7 @@ def _check_references(tenant: Tenant, source_files: dict[str, Path], issues: lis
         database_tables |= databases[database.name]
 
     for name, query in tenant.queries.items():
-        try:
-            tables = referenced_tables(query.sql, read="presto", source=str(query.path))
-        except SqlError as err:
-            issues.append(ConfigIssue(query.path, err.line, "", err.detail))
-            continue
-        for table in tables:
-            if table not in known_tables and table not in database_tables:
-                why = f": {not_written(table)}" if is_standard(table) else ""
-                issues.append(ConfigIssue(query.path, None, "", f"query {name!r} reads unknown table {table!r}{why}"))
+        tenant.statements.append(SqlStatement(query.path, query.sql, "presto", frozenset(known_tables | database_tables), name))
 
     destinations = {d.name for d in tenant.spec.destinations}
     templates = {t.name for t in tenant.spec.data_templates}
@@ -317,7 +324,8 @@ def _check_references(tenant: Tenant, source_files: dict[str, Path], issues: lis
         if orch.database_table:
             database, _, table = orch.database_table.partition(".")
             if database in databases and is_standard(table) and table not in databases[database]:
-                tenant_issue(("orchestrations", oi, "database_table"), f"database table {orch.database_table!r}: {not_written(table)}")
+                tenant_issue(("orchestrations", oi, "database_table"),
+                             f"database table {orch.database_table!r}: {why_not_written(table, tenant.stitch_matching)}")
             elif database not in databases or table not in databases[database]:
                 tenant_issue(("orchestrations", oi, "database_table"),
                              f"unknown database table {orch.database_table!r}: expected <Database>.<Table>, e.g. Customer_360.Merged_Customers")
@@ -329,7 +337,9 @@ def _check_references(tenant: Tenant, source_files: dict[str, Path], issues: lis
             tenant_issue(("orchestrations", oi, "courier_group"), f"unknown courier group {orch.courier_group!r}")
 
 
-def _read_sql(tenant, relative, dialect, owner_file, located, loc, issues, *, allow_tables):
+def _read_sql(tenant, relative, dialect, owner_file, located, loc, issues, *, allow_tables) -> str | None:
+    """The text of the SQL file the YAML names at `loc`, recorded as a statement that may read
+    `allow_tables`; None (and an issue) when it cannot be read."""
     path = tenant.folder / relative
     if "\x00" in relative or not path.resolve().is_relative_to(tenant.folder.resolve()):
         issues.append(ConfigIssue(owner_file, located.line_of(loc), _dotted(loc), f"SQL file {relative!r} is not a path inside the tenant folder {tenant.folder}"))
@@ -343,15 +353,8 @@ def _read_sql(tenant, relative, dialect, owner_file, located, loc, issues, *, al
         issues.append(ConfigIssue(path, err.line, "", err.message))
         return None
     tenant.sql_files[relative] = text
-    try:
-        tables = referenced_tables(text, read=dialect, source=str(path))
-    except SqlError as err:
-        issues.append(ConfigIssue(path, err.line, "", err.detail))
-        return None
-    for table in tables:
-        if table not in allow_tables:
-            issues.append(ConfigIssue(path, None, "", f"reads unknown table {table!r}; known: {', '.join(sorted(allow_tables))}"))
-    return tables
+    tenant.statements.append(SqlStatement(path, text, dialect, frozenset(allow_tables)))
+    return text
 
 
 def _check_custom_columns(tenant, custom, index, tenant_issue) -> None:

@@ -299,7 +299,7 @@ class StitchSpec(StrictModel):
     """probabilistic: the full Stitch (blocking, learned scores, rules); deterministic: records
     sharing an email, phone, FK or loyalty ID are one person (match_on)."""
     settings: dict[str, Any] | None = None
-    """Probabilistic Stitch settings, the keys of a stitch.yaml (config/stitch_settings.py)."""
+    """Probabilistic Stitch settings, the keys of a stitch.yaml (stitch/settings_yaml.py)."""
     labels: str | None = None
     """A domain table of Stitch labels (label_id, partition_id, datasource, pk)."""
     blocklist: str | None = None

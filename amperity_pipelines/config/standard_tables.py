@@ -140,6 +140,14 @@ def written_tables(matching: Matching | None) -> tuple[StandardTable, ...]:
     return tuple(t for t in STANDARD_TABLES if t.layer == "database" or matching in t.matchings)
 
 
+def why_not_written(name: str, matching: Matching | None) -> str:
+    """Why a tenant with Stitch `matching` (None: it stitches nothing) has no standard table `name`."""
+    if matching is None:
+        return f"{name} is written by Stitch and the tenant stitches nothing"
+    written = ", ".join(t.name for t in written_tables(matching) if t.layer == "stitch")
+    return f"{name} is not written by {matching} Stitch (its Stitch tables: {written})"
+
+
 def stitch_inputs(name: str, matching: Matching) -> tuple[str, ...]:
     """What Stitch table `name` is made from under `matching`: a Stitch table that matching does
     not write stands for its own inputs (deterministic Unified Coalesced comes from the domain

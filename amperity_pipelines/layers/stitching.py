@@ -25,11 +25,11 @@ from sqlglot import exp
 from amperity_pipelines.config.loader import DomainTable, Tenant
 from amperity_pipelines.config.standard_tables import STITCH_TABLES, standard_table
 from amperity_pipelines.config.tags import PROFILE_TAGS, profile_column
-from amperity_pipelines.config.stitch_settings import parse_settings
 from amperity_pipelines.layers.session import connect
 from amperity_pipelines.quality.stitch_report import write_stitch_report
 from amperity_pipelines.stitch import DeterministicSettings, StitchStats, stitch_deterministic, stitch_records
 from amperity_pipelines.storage.lakehouse import Lakehouse
+from amperity_pipelines.tenant_check import stitch_settings
 
 # Unified Coalesced column order (product notes 3.8); fk_* columns follow `ck`.
 PROFILE_COLUMNS = tuple(profile_column(tag) for tag in PROFILE_TAGS if tag not in ("create-dt", "update-dt"))
@@ -152,9 +152,7 @@ def _run_stitch(tenant: Tenant, lakehouse: Lakehouse) -> StitchReport:
         result = stitch_deterministic(con, "records", previous=previous, settings=DeterministicSettings(match_on=tuple(spec.match_on)))
     else:
         side = {name: _side_table(tenant, lakehouse, con, getattr(spec, name)) for name in ("labels", "blocklist")}
-        settings, problems = parse_settings(spec.settings)
-        if problems:  # the loader reports these first; kept for tenants built in code
-            raise ValueError("; ".join(f"stitch.settings.{'.'.join(map(str, w))}: {m}" for w, m in problems))
+        settings = stitch_settings(tenant)  # parsed once, by tenant_check.load_tenant
         result = stitch_records(con, "records", previous=previous, settings=settings, **side)
     produced = result.tables()
     run_id = uuid.uuid4().hex

@@ -133,7 +133,7 @@ def run_layer(layer: str, landing: Path, workdir: Path, result_file: Path) -> di
     import dagster as dg
 
     sys.path.insert(0, str(REPO))
-    from amperity_pipelines.config.loader import load_tenant
+    from amperity_pipelines.tenant_check import load_tenant
     from amperity_pipelines.definitions import build_definitions
     from amperity_pipelines.resources import LakehouseResource
 

@@ -171,7 +171,7 @@ def _build_multisource(folder: Path, *, people: int, seed: int) -> None:
     """Generate, ingest and union the demo tenant; write records, truth and household pairs."""
     import deltalake
 
-    from amperity_pipelines.config.loader import load_tenant
+    from amperity_pipelines.tenant_check import load_tenant
     from amperity_pipelines.layers.stitching import records_sql
 
     tenant = load_tenant(REPO / "tenants" / "demo")

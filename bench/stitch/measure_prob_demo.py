@@ -20,11 +20,11 @@ from pathlib import Path
 
 import duckdb
 
-from amperity_pipelines.config.loader import load_tenant
 from amperity_pipelines.engines.duckdb_engine import connect
 from amperity_pipelines.layers.stitching import records_sql
 from amperity_pipelines.stitch import stitch_deterministic, stitch_records
 from amperity_pipelines.storage.lakehouse import Lakehouse
+from amperity_pipelines.tenant_check import load_tenant
 
 TENANT = Path(__file__).resolve().parents[2] / "tenants" / "demo"
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from amperity_pipelines.config.loader import ConfigError, load_tenant
+from amperity_pipelines.config.loader import ConfigError
+from amperity_pipelines.tenant_check import load_tenant
 
 TENANT = """\
 tenant: mini
@@ -155,14 +156,14 @@ def test_stitch_settings_are_checked_with_their_lines(tmp_path):
 
 
 def test_stitch_settings_load():
-    from amperity_pipelines.config.stitch_settings import parse_settings
+    from amperity_pipelines.stitch.settings_yaml import parse_settings
 
     settings, problems = parse_settings({"threshold": "excellent", "block-size-cap": 40, "run_type": "incremental"})
     assert problems == [] and (settings.threshold, settings.block_size_cap, settings.run_type) == (4, 40, "incremental")
 
 
 def test_stitch_settings_preset_with_overrides():
-    from amperity_pipelines.config.stitch_settings import parse_settings
+    from amperity_pipelines.stitch.settings_yaml import parse_settings
     from amperity_pipelines.stitch.settings import PRESETS
 
     settings, problems = parse_settings({"preset": "record-linkage", "threshold": 4})
@@ -276,3 +277,12 @@ def test_every_name_is_checked_by_the_name_type_with_its_line(tmp_path):
     assert any(f"tenant.yaml:8: destinations[0].name: 'Drop.Box' {message}" in i for i in issues)
     assert any(f"tenant.yaml:11: data_templates[0].name: 'Slim Fit' {message}" in i for i in issues)
     assert len(issues) == 5
+
+
+def test_the_checked_tenant_carries_its_parsed_stitch_settings(tmp_path, monkeypatch):
+    from amperity_pipelines import tenant_check
+
+    tenant = load_tenant(write_tenant(tmp_path / "s", tenant=TENANT + "stitch:\n  settings: {threshold: excellent}\n"))
+    assert tenant.stitch_settings.threshold == 4
+    monkeypatch.setattr(tenant_check, "parse_settings", lambda data: pytest.fail("the settings were parsed again"))
+    assert tenant_check.stitch_settings(tenant) is tenant.stitch_settings

@@ -142,6 +142,6 @@ def test_transaction_tables_carry_the_required_txn_item_tags():
 
 
 def test_loader_accepts_the_demo_tenant():
-    loader = pytest.importorskip("amperity_pipelines.config.loader", exc_type=ImportError)
-    tenant = loader.load_tenant(TENANT)
+    tenant_check = pytest.importorskip("amperity_pipelines.tenant_check", exc_type=ImportError)
+    tenant = tenant_check.load_tenant(TENANT)
     assert {t.name for t in tenant.stitched_tables()} == set(_tenant().stitch.tables)

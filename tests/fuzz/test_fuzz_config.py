@@ -16,7 +16,8 @@ import yaml
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from amperity_pipelines.config.loader import ConfigError, load_tenant
+from amperity_pipelines.config.loader import ConfigError
+from amperity_pipelines.tenant_check import load_tenant
 from tests.pipeline.conftest import QUERY, SOURCE_YAML, TENANT_YAML
 
 NAMES = ["Shop", "Customers", "Orders", "Shop_Customers", "Daily", "Drop", "emails", "id", "email", "pk", "Merged_Customers"]

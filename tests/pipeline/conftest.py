@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from amperity_pipelines.config.loader import load_tenant
 from amperity_pipelines.resources import LakehouseResource
+from amperity_pipelines.tenant_check import load_tenant
 
 TENANT_YAML = """\
 tenant: shop

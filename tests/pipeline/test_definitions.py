@@ -5,8 +5,8 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from amperity_pipelines.config.loader import load_tenant
 from amperity_pipelines.definitions import REPO_TENANTS, build_definitions, load_tenants
+from amperity_pipelines.tenant_check import load_tenant
 
 
 def test_definitions_load_for_every_tenant():

@@ -12,10 +12,11 @@ import re
 import pyarrow.parquet as pq
 import pytest
 
-from amperity_pipelines.config.loader import ConfigError, load_tenant
+from amperity_pipelines.config.loader import ConfigError
 from amperity_pipelines.config.standard_tables import STANDARD_TABLES
 from amperity_pipelines.resources import LakehouseResource
 from amperity_pipelines.runner import materialize_tenant
+from amperity_pipelines.tenant_check import load_tenant
 from tests.pipeline.conftest import CUSTOMERS_HEADER, QUERY, SOURCE_YAML, TENANT_YAML, drop_file
 
 CUSTOMERS = CUSTOMERS_HEADER + """\

@@ -10,9 +10,9 @@ import dagster as dg
 import pytest
 
 from amperity_pipelines.assets.partitions import is_partitioned, tenant_partitions
-from amperity_pipelines.config.loader import load_tenant
 from amperity_pipelines.definitions import build_definitions
 from amperity_pipelines.runner import materialize_tenant
+from amperity_pipelines.tenant_check import load_tenant
 from tests.pipeline.conftest import CUSTOMERS_HEADER, drop_file
 
 UNDATED = """\

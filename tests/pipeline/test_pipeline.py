@@ -178,7 +178,7 @@ def test_day_window_loads_only_that_day(shop):
 
 @pytest.mark.slow
 def test_demo_tenant_end_to_end(tmp_path, monkeypatch):
-    from amperity_pipelines.config.loader import load_tenant
+    from amperity_pipelines.tenant_check import load_tenant
     from amperity_pipelines.definitions import REPO_TENANTS
     from amperity_pipelines.demo.generator import generate_demo_data
     from amperity_pipelines.resources import LakehouseResource

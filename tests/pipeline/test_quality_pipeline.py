@@ -11,9 +11,9 @@ from pathlib import Path
 import dagster as dg
 
 from amperity_pipelines.assets.checks import FEED_CHECK, tenant_checks
-from amperity_pipelines.config.loader import load_tenant
 from amperity_pipelines.definitions import build_definitions
 from amperity_pipelines.runner import materialize_tenant
+from amperity_pipelines.tenant_check import load_tenant
 from tests.pipeline.conftest import CUSTOMERS_HEADER, drop_file
 
 CUSTOMERS = CUSTOMERS_HEADER + """\

@@ -9,7 +9,6 @@ import time
 import pytest
 
 from amperity_pipelines import cli
-from amperity_pipelines.config.loader import load_tenant
 from amperity_pipelines.destinations.export import remove_stale_temporaries
 from amperity_pipelines.layers import domain as domain_layer
 from amperity_pipelines.layers import stitching
@@ -19,6 +18,7 @@ from amperity_pipelines.runner import materialize_tenant
 from amperity_pipelines.storage.errors import LockTimeout
 from amperity_pipelines.storage.lakehouse import Lakehouse
 from amperity_pipelines.storage.locks import exclusive
+from amperity_pipelines.tenant_check import load_tenant
 from tests.pipeline.conftest import drop_file
 from tests.pipeline.trust_helpers import CUSTOMERS_1, CUSTOMERS_2, ORDERS
 

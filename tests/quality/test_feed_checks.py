@@ -12,11 +12,12 @@ from decimal import Decimal
 import pyarrow as pa
 import pytest
 
-from amperity_pipelines.config.loader import ConfigError, load_tenant
+from amperity_pipelines.config.loader import ConfigError
 from amperity_pipelines.quality.catalog import CATALOG
 from amperity_pipelines.quality.expectations import EMAIL_PATTERN, derive_suite
 from amperity_pipelines.quality.feed_checks import quality_folder, run_feed_check
 from amperity_pipelines.storage.lakehouse import Lakehouse
+from amperity_pipelines.tenant_check import load_tenant
 
 TENANT = """\
 tenant: acme

@@ -8,9 +8,9 @@ from datetime import datetime
 import pyarrow as pa
 import pytest
 
-from amperity_pipelines.config.loader import load_tenant
 from amperity_pipelines.quality.stitch_checks import check_names, run_stitch_checks
 from amperity_pipelines.storage.lakehouse import Lakehouse
+from amperity_pipelines.tenant_check import load_tenant
 
 SOURCE = """\
 source: CRM

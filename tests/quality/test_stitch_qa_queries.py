@@ -12,10 +12,10 @@ import pyarrow as pa
 import pytest
 from stitch_qa_people import stitch_population
 
-from amperity_pipelines.config.loader import load_tenant
 from amperity_pipelines.config.standard_tables import STITCH_TABLES
 from amperity_pipelines.engines import DuckDBEngine
 from amperity_pipelines.engines.sql import referenced_tables
+from amperity_pipelines.tenant_check import load_tenant
 
 TENANT = Path(__file__).resolve().parents[2] / "tenants" / "demo"
 QA_QUERIES = sorted(p.stem for p in (TENANT / "queries").glob("stitch_qa_*.sql")) + ["cluster_size_distribution"]

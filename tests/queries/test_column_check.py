@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from amperity_pipelines.config.loader import ConfigError, load_tenant
-from amperity_pipelines.tenant_check import check_tenant_columns, validate_tenant
+from amperity_pipelines.config.loader import ConfigError
+from amperity_pipelines.tenant_check import check_tenant_columns, load_tenant, validate_tenant
 
 REPO = Path(__file__).resolve().parents[2]
 COMMAND = str(Path(sys.executable).parent / "amperity-pipelines")

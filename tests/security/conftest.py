@@ -6,8 +6,8 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from amperity_pipelines.config.loader import load_tenant
 from amperity_pipelines.storage.lakehouse import Lakehouse
+from amperity_pipelines.tenant_check import load_tenant
 
 TENANT_YAML = "tenant: vault\n"
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from amperity_pipelines.config.loader import ConfigError, load_tenant
+from amperity_pipelines.config.loader import ConfigError
 from amperity_pipelines.engines import SqlError
 from amperity_pipelines.engines.duckdb_engine import connect
 from amperity_pipelines.layers.activation import run_sql
 from amperity_pipelines.layers.session import open_session
+from amperity_pipelines.tenant_check import load_tenant
 from tests.security.conftest import SECRET
 
 

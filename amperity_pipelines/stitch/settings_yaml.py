@@ -5,7 +5,7 @@ The keys are StitchSettings' fields; Amperity's hyphenated spelling (`block-size
 `rules` and `bad_value_rules` are lists of mappings; `nicknames` takes `add:` and `remove:` lists
 of [canonical name, nickname] pairs; `preset` starts from a named preset (stitch.settings.PRESETS,
 e.g. record-linkage) that the other keys then override. Every problem comes back as (key path,
-message), so callers can name the file and line.
+message), so callers can name the file and line (`tenant_check` for a tenant's settings).
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from amperity_pipelines.config.yaml_lines import load_located
-from amperity_pipelines.stitch import BadValueRule, Rule, StitchSettings
-from amperity_pipelines.stitch.settings import PRESETS
+from amperity_pipelines.stitch.settings import PRESETS, BadValueRule, Rule, StitchSettings
 
 CATEGORY_THRESHOLDS = {"weak": 1, "moderate": 2, "high": 3, "excellent": 4, "exact": 5}
 FIELDS = set(StitchSettings.__dataclass_fields__) - {"nickname_changes"}
