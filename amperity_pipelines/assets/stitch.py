@@ -7,7 +7,7 @@ from amperity_pipelines.assets.keys import domain_key, stitch_key
 from amperity_pipelines.assets.metadata import table_metadata
 from amperity_pipelines.assets.pools import DUCKDB_POOL
 from amperity_pipelines.config.loader import Tenant
-from amperity_pipelines.config.standard_tables import STITCH_TABLES, standard_table, stitch_inputs
+from amperity_pipelines.config.standard_tables import standard_table, stitch_inputs
 from amperity_pipelines.layers.stitching import REPORTED_TABLES, StitchReport, run_stitch, write_report
 from amperity_pipelines.resources import LakehouseResource
 from amperity_pipelines.reports_server import report_url
@@ -26,7 +26,7 @@ def stitch_assets(tenant: Tenant) -> list[dg.AssetsDefinition]:
     # The tables this matching writes, in the order Stitch makes (and yields) them; lineage from
     # the catalogue's inputs: the stitched tables enter once (preprocessing), the labels at
     # scoring and the blocklist at bad values.
-    outputs = [name for name in STITCH_TABLES if spec.matching in standard_table(name).matchings]
+    outputs = [table.name for table in tenant.standard_tables() if table.layer == "stitch"]
 
     def deps(name: str) -> list[dg.AssetKey]:
         found = []
