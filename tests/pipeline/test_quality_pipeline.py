@@ -37,10 +37,12 @@ def with_quality(tenant, yaml_text: str):
     return load_tenant(tenant.folder)
 
 
-def run(tenant, resource, job: str) -> tuple[dg.ExecuteInProcessResult, dg.DagsterInstance]:
+def run(tenant, resource, job: str, day: str = "2026-11-25") -> tuple[dg.ExecuteInProcessResult, dg.DagsterInstance]:
+    """Run `job` for one day of the dated feeds (the files below are dated 2026-11-25)."""
     defs = build_definitions([tenant], resource)
     instance = dg.DagsterInstance.ephemeral()
-    return defs.resolve_job_def(job).execute_in_process(run_config=QUIET, instance=instance, raise_on_error=False), instance
+    result = defs.resolve_job_def(job).execute_in_process(run_config=QUIET, instance=instance, raise_on_error=False, partition_key=day)
+    return result, instance
 
 
 def materialized(result) -> set[tuple]:
