@@ -86,7 +86,8 @@ def test_killed_run_is_failed_and_the_queue_moves_on(tmp_path):
         assert "is gone" in failure[-1].event_log_entry.dagster_event.message
 
         launch = subprocess.run(
-            [str(BIN / "dagster"), "job", "launch", "-w", str(REPO / "workspace.yaml"), "-j", "shop__Shop_Orders__ingest"],
+            [str(BIN / "dagster"), "job", "launch", "-w", str(REPO / "workspace.yaml"), "-j", "shop__Shop_Orders__ingest",
+             "--tags", '{"dagster/partition": "2026-11-25"}'],
             cwd=REPO, env=env, capture_output=True, text=True, timeout=180,
         )
         assert launch.returncode == 0, launch.stdout + launch.stderr
