@@ -244,6 +244,15 @@ def cmd_serve_reports(args) -> int:
     return 0
 
 
+def _iso_date(text: str) -> str:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="amperity-pipelines", description="An open-source customer data platform.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -265,9 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("materialize", help="materialize a tenant's assets (all, or one job)")
     p.add_argument("tenant", nargs="?")
     p.add_argument("--job", help="a job name, e.g. demo__Daily (default: everything)")
-    p.add_argument("--day", help="load only files dated YYYY-MM-DD")
-    p.add_argument("--start", help="load files dated from YYYY-MM-DD (inclusive)")
-    p.add_argument("--end", help="... to YYYY-MM-DD (exclusive)")
+    p.add_argument("--day", type=_iso_date, help="load only files dated YYYY-MM-DD")
+    p.add_argument("--start", type=_iso_date, help="load files dated from YYYY-MM-DD (inclusive)")
+    p.add_argument("--end", type=_iso_date, help="... to YYYY-MM-DD (exclusive)")
     p.add_argument("--log-level", default="CRITICAL", help="Dagster console log level (default: only the progress lines)")
     storage(p)
     p.set_defaults(func=cmd_materialize)
@@ -335,15 +344,33 @@ def explain_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
+def _is_folder(text: str) -> bool:
+    try:
+        return Path(text).is_dir()
+    except (OSError, ValueError):  # SQL longer than a file name can be, or with a NUL
+        return False
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
     if argv[:2] == ["stitch", "explain"]:
-        args = explain_parser().parse_args(argv[2:])
-    else:
-        args = build_parser().parse_args(argv)
-    # A lone positional to `query` is the SQL, not a tenant folder.
-    if getattr(args, "command", None) == "query" and args.tenant and args.sql is None and not Path(args.tenant).is_dir():
-        args.sql, args.tenant = args.tenant, None
+        return explain_parser().parse_args(argv[2:])
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if getattr(args, "command", None) == "query":
+        # `query TENANT --lakehouse X "SQL"`: argparse hands out positionals before the options
+        # only, so the SQL after them comes back unparsed.
+        if args.sql is None and len(extra) == 1 and not extra[0].startswith("-"):
+            args.sql, extra = extra[0], []
+        # A lone positional to `query` is the SQL, not a tenant folder.
+        if args.tenant and args.sql is None and not _is_folder(args.tenant):
+            args.sql, args.tenant = args.tenant, None
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else list(argv))
     try:
         code = args.func(args)
     except ConfigError as err:

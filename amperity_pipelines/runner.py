@@ -194,6 +194,10 @@ def materialize_tenant(
                 error = error.cause  # the user-code exception, not Dagster's wrapper
             message = error.message.strip() if error else "failed"
             summary.failures.append(f"{event.step_key}: {message}")
+        elif event.event_type_value == "ASSET_MATERIALIZATION":
+            # A load's named warnings (an empty file, say) belong in the run's summary too.
+            warnings = event.event_specific_data.materialization.metadata.get("warnings")
+            summary.warnings += list(warnings.value) if warnings is not None else []
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             check = event.event_specific_data  # a failed blocking check: say why, with its figures
             if not check.passed and check.blocking and check.severity == dg.AssetCheckSeverity.ERROR:
@@ -219,4 +223,5 @@ def summarise(tenant: Tenant, resource: LakehouseResource, summary: RunSummary) 
         summary.stitch = {"records": records, "amperity_ids": ids, "dedupe_rate": (records - ids) / records if records else 0.0}
     exports = resource.exports_for(tenant.name)
     if exports.exists():
-        summary.exports = sorted(str(p) for p in exports.rglob("*") if p.is_file())
+        # Hidden names are other exports' temporaries, still being written (export.py).
+        summary.exports = sorted(str(p) for p in exports.rglob("*") if p.is_file() and not p.name.startswith("."))

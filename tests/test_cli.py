@@ -73,3 +73,23 @@ def test_stitch_and_explain_as_commands(tmp_path):
     (tmp_path / "stitch.yaml").write_text("threshold: 9\n")
     bad = cli("stitch", "records.csv", "--out", "out", "--config", "stitch.yaml", cwd=tmp_path)
     assert bad.returncode == 2 and "stitch.yaml:1: threshold: threshold must be one of 1, 2, 3, 4, 5" in bad.stderr
+
+
+def test_query_sql_may_follow_options_and_be_long():
+    from amperity_pipelines.cli import parse_args
+
+    long_sql = "SELECT count(*) AS n FROM Unified_Coalesced WHERE pk IN (" + ", ".join(f"'{i}'" for i in range(300)) + ")"
+    args = parse_args(["query", "--lakehouse", "lh", long_sql])
+    assert args.sql == long_sql and args.tenant is None
+    args = parse_args(["query", "tenants/demo", "--lakehouse", "lh", "SELECT 1"])
+    assert args.tenant == "tenants/demo" and args.sql == "SELECT 1" and args.lakehouse == "lh"
+    with pytest.raises(SystemExit):
+        parse_args(["validate", "tenants/demo", "stray"])
+
+
+def test_bad_dates_and_deep_sql_are_one_line_errors(tmp_path):
+    bad_day = cli("materialize", str(REPO / "tenants" / "demo"), "--day", "2026-13-45", cwd=tmp_path)
+    assert bad_day.returncode == 2 and "argument --day: expected a date YYYY-MM-DD, got '2026-13-45'" in bad_day.stderr
+    deep = cli("query", "--lakehouse", str(tmp_path / "lh"), "SELECT " + "(" * 300 + "1" + ")" * 300 + " AS x", cwd=tmp_path)
+    assert deep.returncode != 0 and "Traceback" not in deep.stderr
+    assert "nested too deeply" in deep.stderr

@@ -9,6 +9,7 @@ change the result (`rewrites.py`), and generated as DuckDB SQL. Errors name the 
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Literal
 
@@ -58,6 +59,21 @@ def duckdb_settings(read: Dialect) -> dict[str, object]:
     return {"integer_division": _normalize(read) == "trino"}
 
 
+def _not_too_deep(function):
+    """SQL nested deeper than Python's recursion limit (sqlglot parses and walks recursively)
+    becomes a SqlError naming the statement's file, not a RecursionError traceback."""
+
+    @functools.wraps(function)
+    def guarded(sql: str, *args, source: str | None = None, **kwargs):
+        try:
+            return function(sql, *args, source=source, **kwargs)
+        except RecursionError:
+            raise SqlError("the statement is nested too deeply to analyse (parentheses or subqueries)", source=source) from None
+
+    return guarded
+
+
+@_not_too_deep
 def parse(sql: str, *, read: Dialect, source: str | None = None) -> exp.Query:
     """Parse one SELECT (or WITH ... SELECT) statement over tables; anything else raises `SqlError`.
 
@@ -84,6 +100,7 @@ def parse(sql: str, *, read: Dialect, source: str | None = None) -> exp.Query:
     return statement
 
 
+@_not_too_deep
 def transpile(
     sql: str, *, read: Dialect, source: str | None = None, schema: TableSchemas | None = None
 ) -> str:
@@ -104,6 +121,7 @@ def transpile(
         raise SqlError(f"not supported on DuckDB: {error}", source=source) from None
 
 
+@_not_too_deep
 def referenced_tables(sql: str, *, read: Dialect, source: str | None = None) -> list[str]:
     """Names of the tables `sql` reads (CTE names excluded), in order of first appearance."""
     tree = parse(sql, read=read, source=source)

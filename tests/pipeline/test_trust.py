@@ -278,3 +278,12 @@ def test_a_commit_lost_to_another_writer_says_so_in_one_sentence(tmp_path, monke
         store.write("query", "q", pa.table({"a": [2]}))
     monkeypatch.undo()
     assert store.read("query", "q").to_pylist() == [{"a": 1}]
+
+
+def test_load_warnings_reach_the_run_summary(shop):
+    tenant, resource, landing = shop
+    drop_file(landing, "customers/2026/11/25/customers-1.csv", CUSTOMERS_1)
+    drop_file(landing, "customers/2026/11/25/customers-2.csv", "")
+    summary = materialize_tenant(tenant, resource, job="shop__Shop_Customers__ingest", progress=False)
+    assert summary.success
+    assert any("customers-2.csv: empty file (0 bytes)" in warning for warning in summary.warnings), summary.warnings
