@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from amperity_pipelines.config.models import FileSpec
 from amperity_pipelines.ingest.encodings import first_undecodable
 from amperity_pipelines.ingest.errors import IngestError
+from amperity_pipelines.ingest.lines import MAX_LINE_BYTES, first_long_line, line_at
 from amperity_pipelines.ingest.sources import RawSource, open_sources, resolve_compression  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
@@ -153,64 +154,19 @@ def _delimited_sql(source: RawSource, spec: FileSpec, names: Sequence[str] | Non
     return _ordinality(function, row_numbers)
 
 
-MAX_LINE_BYTES = 2_000_000
-"""The longest line read_csv accepts (its default `max_line_size`; its buffers are 16 times that)."""
-
-
 def _refuse_long_lines(source: RawSource) -> None:
-    """Refuse a file with a line over MAX_LINE_BYTES, naming the line.
-
-    DuckDB (1.5) rejects such a line only while it fits its read buffer: a longer last line is
-    dropped without a word by the parallel reader (the load succeeds one row short), and a longer
-    line mid-file fails with "does not support a full read on this file", no line given. So the
-    lines are measured here first; reverse searches from each window's end make it one memchr-speed
-    pass (a few % of a load). A record longer than the limit over several short lines (a quoted
-    value with line breaks) DuckDB rejects itself, with the line.
-    """
-    offset = _long_line_offset(source.chunks(), MAX_LINE_BYTES)
+    """Refuse a file with a line over MAX_LINE_BYTES, naming the line (see lines.py for why
+    DuckDB is not left to it). A record longer than that over several short lines (a quoted value
+    with line breaks) DuckDB rejects itself, with the line."""
+    offset = source.long_line if source.lines_measured else first_long_line(source.chunks())
     if offset is not None:
-        line = _line_at(source.chunks(), offset)
+        line = line_at(source.chunks(), offset)
         raise IngestError(
             f"{source.name}: line {line}: the line is longer than the maximum line size of "
             f"{MAX_LINE_BYTES:,} bytes (a value too long, or a missing line break?); it cannot be loaded",
             file=source.name,
             line=line,
         )
-
-
-def _long_line_offset(chunks: Iterator[bytes], limit: int) -> int | None:
-    """The byte offset where the first line longer than `limit` bytes (its ending not counted) starts."""
-    offset = 0  # of the chunk in the stream
-    start = 0  # of the current line in the stream
-    for chunk in chunks:
-        size, searched = len(chunk), 0
-        while True:
-            # The current line is short enough if it ends before stream offset start + limit + 1.
-            bound = start + limit + 1 - offset
-            if bound <= searched:
-                return start
-            window = min(size, bound)
-            end = max(chunk.rfind(b"\n", searched, window), chunk.rfind(b"\r", searched, window))
-            if end == -1:
-                if bound <= size:
-                    return start
-                break
-            start, searched = offset + end + 1, end + 1
-        offset += size
-    return start if offset - start > limit else None
-
-
-def _line_at(chunks: Iterator[bytes], offset: int) -> int:
-    """The 1-based line on which byte `offset` falls (\\n, \\r\\n and \\r each end a line)."""
-    line, seen, carry = 1, 0, b""
-    for chunk in chunks:
-        part = chunk[: max(offset - seen, 0)]
-        line += part.count(b"\n") + part.count(b"\r") - (carry + part).count(b"\r\n")
-        seen += len(chunk)
-        if seen >= offset:
-            break
-        carry = part[-1:]
-    return line
 
 
 def _refuse_repeated_names(names: Sequence[str], source: RawSource, *, line: int) -> None:

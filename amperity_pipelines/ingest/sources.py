@@ -31,6 +31,7 @@ from typing import Literal
 from amperity_pipelines.config.models import FileSpec
 from amperity_pipelines.ingest.encodings import transcode
 from amperity_pipelines.ingest.errors import IngestError
+from amperity_pipelines.ingest.lines import LongLines
 from amperity_pipelines.ingest.patterns import LandedFile
 
 CHUNK = 1 << 20
@@ -63,6 +64,10 @@ class RawSource:
     size: int
     """Bytes of content once decompressed (before transcoding): 0 is an empty file."""
     member: str | None = None
+    long_line: int | None = None
+    """Where the first line over MAX_LINE_BYTES starts (a byte offset in the content), when measured."""
+    lines_measured: bool = False
+    """`long_line` was measured on the way (a gzip file's verification); else measure `chunks()`."""
 
     @property
     def name(self) -> str:
@@ -123,8 +128,9 @@ def _prepare(
                 for chunk in counted:
                     plain.write(chunk)
         return RawSource(landed, target, "none", counted.size, member)
+    lines = LongLines() if gzipped and text else None
     if gzipped:
-        size, head = verify_gzip(path, name)
+        size, head = verify_gzip(path, name, lines=lines)
     else:
         size = path.stat().st_size
         with path.open("rb") as handle:
@@ -137,7 +143,8 @@ def _prepare(
                 dropped, skip = min(skip, len(chunk)), skip - min(skip, len(chunk))
                 plain.write(chunk[dropped:])
         return RawSource(landed, target, "none", size, member)
-    return RawSource(landed, path, "gzip" if gzipped else "none", size, member)
+    measured = {"long_line": lines.first(), "lines_measured": True} if lines else {}
+    return RawSource(landed, path, "gzip" if gzipped else "none", size, member, **measured)
 
 
 def _refuse_compressed(path: Path, name: str) -> None:
@@ -217,14 +224,18 @@ def gzip_chunks(path: Path, name: str) -> Iterator[bytes]:
                 )
 
 
-def verify_gzip(path: Path, name: str) -> tuple[int, bytes]:
-    """(bytes of content, its first bytes) of a gzip file read to its end; IngestError if damaged."""
+def verify_gzip(path: Path, name: str, *, lines: LongLines | None = None) -> tuple[int, bytes]:
+    """(bytes of content, its first bytes) of a gzip file read to its end; IngestError if damaged.
+    Given `lines`, its line lengths are measured in the same pass (decompressing again costs ~0.2 s
+    per 100 MB)."""
     size = 0
     head = b""
     for chunk in gzip_chunks(path, name):
         if len(head) < 4:
             head += chunk[: 4 - len(head)]
         size += len(chunk)
+        if lines is not None:
+            lines.feed(chunk)
     return size, head
 
 

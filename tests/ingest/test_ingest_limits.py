@@ -61,3 +61,29 @@ def test_column_named_twice_in_header_fails(con, landed, make_spec, feed, header
     assert str(caught.value).startswith("dup.csv: line 1: the header names column ")
     assert "twice (columns 2 and 5" in str(caught.value)
     assert caught.value.line == 1 and caught.value.column.lower() == "name"
+
+
+def test_long_lines_found_across_chunk_boundaries():
+    # Every split into chunks agrees with measuring each line (LF, CRLF, CR) directly.
+    import random
+    import re
+
+    from amperity_pipelines.ingest.lines import first_long_line, line_at
+
+    def expected(data: bytes, limit: int) -> int | None:
+        for match in re.finditer(rb"[^\r\n]*(?:\r\n|\r|\n|$)", data):
+            if len(match.group().rstrip(b"\r\n")) > limit:
+                return match.start()
+            if match.end() == len(data):
+                return None
+        return None
+
+    chooser = random.Random(7)
+    for _ in range(3000):
+        data = bytes(chooser.choice(b"a\r\n") if chooser.random() < 0.3 else 97 for _ in range(chooser.randint(0, 30)))
+        limit, size = chooser.randint(0, 5), chooser.randint(1, 7)
+        found = first_long_line((data[i : i + size] for i in range(0, len(data), size)), limit)
+        assert found == expected(data, limit), (data, limit, size)
+        if found is not None:
+            line = line_at((data[i : i + size] for i in range(0, len(data), size)), found)
+            assert line == 1 + len(re.findall(rb"\r\n|\r|\n", data[:found]))
