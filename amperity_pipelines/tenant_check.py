@@ -103,14 +103,26 @@ def stitch_settings(tenant: Tenant) -> StitchSettings:
     return settings
 
 
+_TOO_DEEP = "the statement is nested too deeply to analyse (parentheses or subqueries)"
+
+
 def _statement_issues(tenant: Tenant) -> list[ConfigIssue]:
-    """Every SQL statement parses and reads only the tables it may read."""
+    """Every SQL statement parses, translates to DuckDB and reads only the tables it may read.
+
+    Translating surfaces what parsing alone lets through and a run would refuse, e.g. a Joda
+    letter format_datetime cannot render ('QQQ'); sqlglot parses and prints recursively, so a
+    statement nested past Python's recursion limit is a problem of its file, not a traceback."""
     issues = []
     for statement in tenant.statements:
+        source = str(statement.path)
         try:
-            tables = referenced_tables(statement.sql, read=statement.dialect, source=str(statement.path))
+            tables = referenced_tables(statement.sql, read=statement.dialect, source=source)
+            transpile(statement.sql, read=statement.dialect, source=source)
         except SqlError as err:
             issues.append(ConfigIssue(statement.path, err.line, "", err.detail))
+            continue
+        except RecursionError:
+            issues.append(ConfigIssue(statement.path, None, "", _TOO_DEEP))
             continue
         for table in tables:
             if table in statement.allowed:
@@ -263,8 +275,8 @@ class _Check:
         try:
             tree = parse(sql, read=dialect, source=str(path))
             statement = transpile(sql, read=dialect, source=str(path))
-        except SqlError:
-            return None  # the loader reported it
+        except (SqlError, RecursionError):
+            return None  # load_tenant reported it (_statement_issues)
         reads = _read_tables(tree)
         if self.unknown & set(reads.values()):
             return None

@@ -13,7 +13,9 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from amperity_pipelines.config.base import Name, StrictModel, parse_threshold
+from amperity_pipelines.config.base import Name, StrictModel, inside_folder, parse_threshold
+from amperity_pipelines.config.datetime_patterns import Field as DateField
+from amperity_pipelines.config.datetime_patterns import Literal as PatternLiteral
 from amperity_pipelines.config.datetime_patterns import PatternError, check_date_format, check_file_pattern
 from amperity_pipelines.config.quality_models import ExpectationSpec, QualitySpec
 from amperity_pipelines.config.tags import is_known_tag
@@ -195,7 +197,13 @@ class FileSpec(StrictModel):
     @field_validator("pattern")
     @classmethod
     def _pattern(cls, value: str) -> str:
-        check_file_pattern(value)  # a PatternError is a ValueError: reported with its line
+        tokens = check_file_pattern(value)  # a PatternError is a ValueError: reported with its line
+        # The path a pattern can match: a date field only digits, * no `/` (and the walk that
+        # matches it lists real names, never `..`), so the literal parts decide where it reads.
+        shape = "".join(
+            t.text if isinstance(t, PatternLiteral) else "0" * t.width if isinstance(t, DateField) else "x" for t in tokens
+        )
+        inside_folder(shape, "the courier's landing folder (location.path)", what=f"file pattern {value!r}")
         return value
 
     @field_validator("quote")
@@ -246,7 +254,12 @@ class FileSpec(StrictModel):
 class LocationSpec(StrictModel):
     kind: Literal["filesystem"] = "filesystem"
     path: str
-    """Landing folder; relative paths resolve against the tenant's landing root."""
+    """Landing folder, relative to the tenant's landing folder (<landing root>/<tenant>/)."""
+
+    @field_validator("path")
+    @classmethod
+    def _inside(cls, value: str) -> str:
+        return inside_folder(value, "the tenant's landing folder (<landing root>/<tenant>/)")
 
 
 class CourierSpec(StrictModel):
@@ -373,6 +386,11 @@ class DestinationSpec(StrictModel):
     """Python format string; fields: name, date (run datetime), part (split index)."""
     split_rows: int | None = Field(default=None, ge=1)
     done_marker: bool = False
+
+    @field_validator("path")
+    @classmethod
+    def _inside(cls, value: str) -> str:
+        return inside_folder(value, "the tenant's exports folder (<exports root>/<tenant>/)")
 
 
 class TemplateColumn(StrictModel):

@@ -79,7 +79,7 @@ def mutated_text(draw, text: str) -> str:
         if action == "delete" and len(lines) > 1:
             del lines[index]
         elif action == "double":
-            lines.insert(index, lines[index])  # a key twice: PyYAML keeps the last
+            lines.insert(index, lines[index])  # a key twice: a duplicate-key problem
         elif action == "insert":
             lines.insert(index, draw(st.sampled_from(["- x", "  ? [a, b]\n  : 1", "  &a [*a]", "!!binary aGk=", "\t", "key: {", "  - {name: x, type: [1]}", "---", "  format: 'yyyy"])))
         elif action == "indent":
