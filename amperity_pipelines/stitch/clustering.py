@@ -21,6 +21,7 @@ bad-value rules let pass ends there).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -39,6 +40,16 @@ class Conflicts:
     pairs: set[tuple[int, int]]
     hard: dict[int, bool]
 
+
+
+def find_root(parent: dict[int, int], x: int) -> int:
+    """Union-find: the root of `x` in `parent` (absent = its own root), compressing the path."""
+    root = x
+    while parent.get(root, root) != root:
+        root = parent[root]
+    while parent.get(x, x) != root:
+        parent[x], x = root, parent[x]
+    return root
 
 def split_components(
     n: int,
@@ -72,13 +83,7 @@ def split_components(
 
     parent: dict[int, int] = {}
 
-    def find(x: int) -> int:
-        root = x
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while parent.get(x, x) != root:
-            parent[x], x = root, parent[x]
-        return root
+    find = partial(find_root, parent)
 
     def clash(a: dict[int, set[int]], b: dict[int, set[int]], only_hard: bool) -> bool:
         for semantic, mine in a.items():
@@ -154,13 +159,7 @@ def cap_clusters(
     size: dict[int, float] = {}
     final: set[int] = set()
 
-    def find(x: int) -> int:
-        root = x
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while parent.get(x, x) != root:
-            parent[x], x = root, parent[x]
-        return root
+    find = partial(find_root, parent)
 
     def size_of(root: int) -> float:
         return size.get(root, float(weight[root]))
